@@ -1,0 +1,152 @@
+# u2net.c - a plain Makefile. `make help` lists the targets; each carries a one-line `##` comment.
+#
+# Rooms (a newcomer should know where a change belongs):
+#   include/       the public API (u2net.h)
+#   base/          failure reporting, allocation hook, checked sizes, hashes: shared by every room
+#   engine/        the network: model file, graph, memory plan, executor, ops, kernels, threads, CPU probe
+#   image/         JPEG/PNG codecs, Pillow-exact resize, matting: no knowledge of the network
+#   pipeline/      image -> tensor -> network -> mask -> cutout (rembg's remove()), used by both runtimes
+#   weights-tool/  u2net-weights: ONNX / PyTorch -> our model file
+#   runtime/       the ways to run it: cli/ (u2net) and lambda/ (bootstrap)
+#   tests/ fuzz/ bench/ docs/ deploy/
+
+CC      ?= cc
+CROSS   ?=
+ifneq ($(CROSS),)
+CC      := $(CROSS)gcc
+AR      := $(CROSS)ar
+STRIP   := $(CROSS)strip
+else
+AR      ?= ar
+STRIP   ?= strip
+endif
+BUILD   ?= build
+OPT     ?= -O2
+WERROR  ?=
+SAN     ?=
+
+MACHINE := $(shell $(CC) -dumpmachine)
+ifneq ($(findstring x86_64,$(MACHINE)),)
+ARCH := x86_64
+else ifneq ($(findstring aarch64,$(MACHINE)),)
+ARCH := arm64
+else
+ARCH := other
+endif
+
+WARN    := -Wall -Wextra -Wshadow -Wno-unused-parameter $(if $(WERROR),-Werror,)
+CFLAGS  ?= $(OPT) -g
+ALL_CFLAGS = -std=c11 -D_GNU_SOURCE $(WARN) $(CFLAGS) $(SAN) -Iinclude -Ibase -Iengine -Iimage -Ipipeline \
+             -MMD -MP
+LDLIBS  := -lm -lpthread
+LDFLAGS += $(SAN)
+
+# ---------------------------------------------------------------- sources (found by folder)
+LIB_SRC     := $(wildcard base/*.c engine/*.c engine/ops/*.c engine/kernels/generic/*.c image/*.c pipeline/*.c)
+ifeq ($(ARCH),x86_64)
+LIB_SRC     += $(wildcard engine/kernels/x86/*.c)
+endif
+ifeq ($(ARCH),arm64)
+LIB_SRC     += $(wildcard engine/kernels/arm/*.c)
+endif
+WT_MAIN     := weights-tool/main.c
+WT_SRC      := $(filter-out $(WT_MAIN),$(wildcard weights-tool/*.c))
+CLI_SRC     := $(wildcard runtime/cli/*.c)
+LAMBDA_MAIN := runtime/lambda/bootstrap.c
+LAMBDA_SRC  := $(filter-out $(LAMBDA_MAIN),$(wildcard runtime/lambda/*.c))
+TEST_SRC    := $(wildcard tests/unit/test_*.c)
+TEST_COMMON := $(filter-out $(TEST_SRC),$(wildcard tests/unit/*.c))
+FUZZ_SRC    := $(wildcard fuzz/fuzz_*.c)
+
+obj = $(patsubst %.c,$(BUILD)/obj/%.o,$(1))
+
+LIB      := $(BUILD)/libu2net.a
+WT_LIB   := $(BUILD)/libu2netw.a
+LAM_LIB  := $(BUILD)/liblambda.a
+CLI      := $(BUILD)/u2net
+WT       := $(BUILD)/u2net-weights
+BOOT     := $(BUILD)/bootstrap
+TESTS    := $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(TEST_SRC))
+FUZZRUN  := $(patsubst fuzz/%.c,$(BUILD)/tests/replay_%,$(FUZZ_SRC))
+
+# Per-file ISA flags: each kernel file is compiled for exactly one instruction set.
+$(BUILD)/obj/%_avx2.o:     ISA_FLAGS := -mavx2 -mfma -mf16c
+$(BUILD)/obj/%_avx512.o:   ISA_FLAGS := -mavx512f -mavx512bw -mavx512vl -mavx512dq -mavx512vnni -mfma -mf16c
+$(BUILD)/obj/%_avxvnni.o:  ISA_FLAGS := -mavx2 -mfma -mf16c -mavxvnni
+$(BUILD)/obj/%_dotprod.o:  ISA_FLAGS := -march=armv8.2-a+dotprod
+
+.PHONY: all lib test asan fuzz bench lambda-zip demo install clean help deps test-arm64
+.DEFAULT_GOAL := all
+
+# (a program is built once its folder has sources)
+PROGRAMS := $(if $(CLI_SRC),$(CLI)) $(if $(wildcard $(WT_MAIN)),$(WT))
+
+all: $(LIB) $(PROGRAMS) ## build build/u2net, build/u2net-weights and build/libu2net.a
+
+lib: $(LIB) ## build only the static library
+
+$(BUILD)/obj/%.o: %.c
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) $(ISA_FLAGS) -c $< -o $@
+
+$(LIB): $(call obj,$(LIB_SRC))
+	@mkdir -p $(dir $@)
+	rm -f $@ && $(AR) rcs $@ $^
+
+$(WT_LIB): $(call obj,$(WT_SRC)) | $(LIB)
+	@mkdir -p $(dir $@)
+	rm -f $@ && $(AR) rcs $@ $(call obj,$(WT_SRC))
+
+$(LAM_LIB): $(call obj,$(LAMBDA_SRC))
+	@mkdir -p $(dir $@)
+	rm -f $@ && $(AR) rcs $@ $(call obj,$(LAMBDA_SRC))
+
+$(CLI): $(call obj,$(CLI_SRC)) $(LIB)
+	$(CC) $(LDFLAGS) -o $@ $(call obj,$(CLI_SRC)) $(LIB) $(LDLIBS)
+
+$(WT): $(call obj,$(WT_MAIN)) $(WT_LIB) $(LIB)
+	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+
+$(BOOT): $(call obj,$(LAMBDA_MAIN)) $(LAM_LIB) $(LIB)
+	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+
+$(BUILD)/tests/%: tests/unit/%.c $(call obj,$(TEST_COMMON)) $(WT_LIB) $(LAM_LIB) $(LIB)
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) -Itests/unit -Iweights-tool -Iruntime/lambda -Iruntime/cli $(LDFLAGS) -o $@ $< \
+	    $(call obj,$(TEST_COMMON)) $(WT_LIB) $(LAM_LIB) $(LIB) $(LDLIBS)
+
+# Each fuzz harness also builds as a plain program that replays its corpus, so `make test` (and
+# `make asan`) re-run every input the fuzzers ever found.
+$(BUILD)/tests/replay_%: fuzz/%.c fuzz/replay_main.c $(WT_LIB) $(LAM_LIB) $(LIB)
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) -Iweights-tool -Iruntime/lambda $(LDFLAGS) -o $@ $< fuzz/replay_main.c \
+	    $(WT_LIB) $(LAM_LIB) $(LIB) $(LDLIBS)
+
+test-build: all $(if $(wildcard $(LAMBDA_MAIN)),$(BOOT)) $(TESTS) $(FUZZRUN)
+
+test: ## install test-only tools if missing, build, run the whole suite (ends "N passed, N failed")
+	@$(MAKE) --no-print-directory deps
+	@$(MAKE) --no-print-directory test-build
+	@BUILD=$(BUILD) sh tests/run.sh
+
+deps: ## install the test-only tools (Debian packages, npm packages into .deps/) that are missing
+	@sh tests/deps.sh
+
+asan: ## build with AddressSanitizer + UndefinedBehaviorSanitizer in build-asan/ and run the suite
+	@$(MAKE) --no-print-directory deps
+	@$(MAKE) --no-print-directory BUILD=build-asan OPT=-O1 \
+	    SAN="-fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer" test-build
+	@BUILD=build-asan U2NET_SANITIZED=1 ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 \
+	    UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 sh tests/run.sh
+
+FUZZ_SECONDS ?= 60
+fuzz: ## build the libFuzzer harnesses with clang in build-fuzz/ and run each FUZZ_SECONDS (default 60)
+	@sh fuzz/run.sh $(FUZZ_SECONDS)
+
+clean: ## remove build outputs
+	rm -rf build build-asan build-fuzz build-arm64
+
+help: ## list the targets
+	@grep -E '^[a-z0-9-]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/' | sort | awk -F'\t' '{printf "  %-12s %s\n", $$1, $$2}'
+
+-include $(shell find $(BUILD)/obj -name '*.d' 2>/dev/null)
