@@ -217,7 +217,7 @@ u2net_status u2_config_from_env(u2_config *out) { return u2_config_load(env_look
 u2net_status u2_config_output_key(const u2_config *c, const char *key, char *out) {
     size_t pin = strlen(c->input_prefix), pout = strlen(c->output_prefix), n = strlen(key);
     if (strncmp(key, c->input_prefix, pin) != 0)
-        return u2_fail(U2NET_ERR_ARG, "key '%s' is not under INPUT_PREFIX '%s'", key, c->input_prefix);
+        return u2_fail(U2NET_ERR_ARG, "key '%.200s' is not under INPUT_PREFIX '%s'", key, c->input_prefix);
     const char *rest = key + pin;
     size_t nrest = n - pin;
     /* the extension of the last path segment, if any: ".jpeg" in "a b.jpeg"; none in ".hidden" or "v1.2/" */
@@ -229,7 +229,7 @@ u2net_status u2_config_output_key(const u2_config *c, const char *key, char *out
     size_t stem = dot && dot >= b && dot > base ? (size_t)(dot - rest) : nrest;
     size_t total = pout + stem + 4;
     if (total > U2_S3_KEY_MAX)
-        return u2_fail(U2NET_ERR_LIMIT, "output key for '%s' would be %zu bytes, over S3's %d-byte limit", key, total,
+        return u2_fail(U2NET_ERR_LIMIT, "output key for '%.200s' would be %zu bytes, over S3's %d-byte limit", key, total,
                        U2_S3_KEY_MAX);
     memcpy(out, c->output_prefix, pout);
     memcpy(out + pout, rest, stem);

@@ -161,9 +161,9 @@ static u2net_status finish_s3_job(builder *b, u2_job *j, const char *where, cons
     const char *out_bucket;
     u2_route r = u2_config_route(b->cfg, j->bucket, j->key, &out_bucket, out_key, why, sizeof why);
     if (r == U2_ROUTE_SKIP) {
-        job_set(b, j, U2_JOB_SKIP, U2NET_OK, "s3://%s/%s skipped: %s", j->bucket, j->key, why);
+        job_set(b, j, U2_JOB_SKIP, U2NET_OK, "s3://%s/%.300s skipped: %s", j->bucket, j->key, why);
     } else if (r == U2_ROUTE_FAIL) {
-        job_set(b, j, U2_JOB_FAIL, U2NET_ERR_LIMIT, "s3://%s/%s: %s", j->bucket, j->key, why);
+        job_set(b, j, U2_JOB_FAIL, U2NET_ERR_LIMIT, "s3://%s/%.300s: %s", j->bucket, j->key, why);
     } else {
         j->out_bucket = u2_arena_strdup(a, out_bucket);
         j->out_key = u2_arena_strdup(a, out_key);
