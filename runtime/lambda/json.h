@@ -93,7 +93,7 @@ const char *u2_json_type_name(const u2_json *v);
  * the size cap, misuse) are sticky and reported once by u2_jw_finish. Strings are escaped so the output
  * is always valid JSON and valid UTF-8: control characters as \n, \t or \u00XX, invalid UTF-8 bytes as
  * U+FFFD, and U+2028/U+2029 escaped (safe to embed in JavaScript too). */
-#define U2_JW_MAX_DEPTH 32
+#define U2_JW_MAX_DEPTH 128 /* deeper than the reader allows, so any parsed tree can be written back */
 typedef struct {
     char *buf;
     size_t len, cap;
