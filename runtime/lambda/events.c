@@ -293,7 +293,7 @@ static u2net_status add_notification(builder *b, const u2_json *root, const char
 static u2net_status add_inner(builder *b, const char *text, size_t len, const char *report_id, const char *where,
                               int nesting) {
     u2_json_doc *doc;
-    u2_json_limits lim = {.max_bytes = 1 << 20}; /* SQS and SNS messages are at most 256 KB */
+    u2_json_limits lim = {.max_bytes = 2 << 20}; /* SQS messages are at most 1 MiB, SNS ones 256 KiB */
     u2net_status s = u2_json_parse(text, len, &lim, &doc);
     if (s == U2NET_ERR_NOMEM) return s;
     if (s != U2NET_OK) {
