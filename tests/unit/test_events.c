@@ -345,8 +345,38 @@ static void test_batch(void) {
     u2_event_response_free(&r);
     u2_event_free(ev);
 
-    /* malformed batch events */
+    /* several tasks (AWS sends one today; the schema allows more): one answer each, failures included */
     u2net_status st;
+    ev = parse_str("{\"invocationSchemaVersion\":\"2.0\",\"invocationId\":\"inv-2\",\"job\":{\"id\":\"j\"},\"tasks\":["
+                   "{\"taskId\":\"t1\",\"s3Key\":\"uploads/a.jpg\",\"s3VersionId\":null,\"s3Bucket\":\"photo-inbox\"},"
+                   "{\"taskId\":\"t2\",\"s3Key\":\"uploads/b.jpg\",\"s3VersionId\":null,\"s3Bucket\":\"photo-inbox\"},"
+                   "{\"taskId\":\"t3\",\"s3Key\":\"cutouts/c.png\",\"s3VersionId\":null,\"s3Bucket\":\"photo-inbox\"},"
+                   "{\"taskId\":\"t4\",\"s3VersionId\":null,\"s3Bucket\":\"photo-inbox\"}]}",
+                   &st);
+    REQUIRE(ev && ev->n_jobs == 4, "4 tasks: %s", u2net_last_error());
+    u2_job_outcome outs[4];
+    initial_outcomes(ev, outs);
+    outs[0] = (u2_job_outcome){.kind = U2_OUT_OK};
+    outs[1] = (u2_job_outcome){.kind = U2_OUT_TEMPORARY, .message = "connection reset"};
+    u2_event_response r4;
+    u2_json_doc *d4 = respond(ev, outs, &r4);
+    static const char *codes[4][3] = {{"t1", "Succeeded", "s3://photo-inbox/cutouts/a.png"},
+                                      {"t2", "TemporaryFailure", "connection reset"},
+                                      {"t3", "Succeeded", "skipped: "},
+                                      {"t4", "PermanentFailure", "no s3Key"}};
+    int i4 = 0;
+    for (const u2_json *e = u2_json_first(u2_json_get(u2_json_root(d4), "results")); e; e = e->next, i4++) {
+        if (i4 >= 4) break;
+        CHECK(str_eq(u2_json_get_str(e, "taskId"), codes[i4][0]) && str_eq(u2_json_get_str(e, "resultCode"), codes[i4][1]) &&
+                  strstr(u2_json_get_str(e, "resultString"), codes[i4][2]),
+              "task %d: %s %s", i4, u2_json_get_str(e, "resultCode"), u2_json_get_str(e, "resultString"));
+    }
+    CHECK(i4 == 4, "%d results", i4);
+    u2_json_free(d4);
+    u2_event_response_free(&r4);
+    u2_event_free(ev);
+
+    /* malformed batch events */
     ev = parse_str("{\"invocationSchemaVersion\":\"3.0\",\"invocationId\":\"x\",\"tasks\":[]}", &st);
     CHECK(!ev && st == U2NET_ERR_VERSION && strstr(u2net_last_error(), "'3.0'"), "schema 3.0: %s", u2net_last_error());
     ev = parse_str("{\"invocationSchemaVersion\":\"1.0\",\"invocationId\":\"x\",\"tasks\":[{\"s3Key\":\"a\"}]}", &st);
@@ -391,7 +421,7 @@ static void test_direct(void) {
     CHECK(str_eq(u2_json_get_str(u2_json_get(root, "headers"), "content-type"), "image/png"), "content-type");
     CHECK(u2_json_is(u2_json_get(root, "isBase64Encoded"), U2_JSON_TRUE), "isBase64Encoded");
     const char *body = u2_json_get_str(root, "body");
-    uint8_t *dec;
+    uint8_t *dec = NULL;
     size_t dn;
     CHECK(body && u2_b64_decode(body, strlen(body), &dec, &dn) == U2NET_OK && dn == sizeof png &&
               !memcmp(dec, png, dn),
