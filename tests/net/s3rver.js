@@ -1,0 +1,22 @@
+// A real S3 peer for the tests: @20minutes/s3rver (it verifies SigV4) on 127.0.0.1 and a free port.
+//   node s3rver.js DATA_DIR BUCKET...     prints "PORT <n>" once listening; credentials S3RVER / S3RVER
+'use strict';
+const path = require('path');
+const deps = process.env.U2NET_DEPS || path.join(__dirname, '..', '..', '.deps');
+const S3rver = require(path.join(deps, 'node_modules', '@20minutes', 's3rver'));
+
+const [dir, ...buckets] = process.argv.slice(2);
+const server = new S3rver({
+  address: '127.0.0.1',
+  port: 0,
+  silent: true,
+  directory: dir,
+  configureBuckets: buckets.map((name) => ({ name, configs: [] })),
+});
+server.run().then(
+  (addr) => console.log('PORT ' + addr.port),
+  (err) => {
+    console.error(err);
+    process.exit(1);
+  },
+);
