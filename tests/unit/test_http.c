@@ -89,7 +89,7 @@ static void test_parser_framing(void) {
     /* HEAD: Content-Length describes the object, no body follows; the next bytes are not consumed */
     static const char HEAD[] = "HTTP/1.1 200 OK\r\nContent-Length: 5000\r\n\r\nHTTP/1.1 200 OK\r\n";
     u2_http_parser_init(&p, 0, true);
-    size_t used;
+    size_t used = 0;
     CHECK(parse_all(&p, HEAD, sizeof HEAD - 1, 0, false, &used) == U2NET_OK && p.done && used == 41 && p.keep_alive,
           "HEAD: used %zu: %s", used, u2net_last_error());
     u2_http_parser_free(&p);

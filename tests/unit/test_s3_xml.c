@@ -61,7 +61,7 @@ static void test_vs_elementtree(void) {
         char code[64], msg[512];
         u2net_status s = u2_s3_xml_error(VALID[i], strlen(VALID[i]), code, sizeof code, msg, sizeof msg);
         CHECK(s == U2NET_OK, "case %zu: %s", i, u2net_last_error());
-        CHECK(strcmp(code, want_c) == 0 && strcmp(msg, want_m) == 0, "case %zu: got '%s' / '%s', ElementTree '%s' / '%s'",
+        CHECK(strcmp(code, want_c) == 0 && strcmp(msg, want_m) == 0, "case %zu: got '%.100s' / '%.100s', ElementTree '%.100s' / '%.100s'",
               i, code, msg, want_c, want_m);
     }
     pclose(p);
