@@ -245,7 +245,7 @@ static u2net_status parse_head(u2_http_parser *p) {
     p->keep_alive = p->minor_version >= 1;
     p->chunked = false;
     const char *te = NULL, *conn = NULL;
-    for (const char *h = p->hdrs.s, *he = p->hdrs.s + p->hdrs.len; h && h < he;) {
+    for (const char *h = p->hdrs.s, *he = h ? h + p->hdrs.len : NULL; h && h < he;) {
         const char *v = h + strlen(h) + 1;
         if (u2_ascii_ieq(h, "content-length")) U2_TRY(parse_content_length(p, v));
         else if (u2_ascii_ieq(h, "transfer-encoding")) te = v;

@@ -110,6 +110,7 @@ u2net_status u2_s3_xml_error(const void *body, size_t n, char *code, size_t code
     int depth = 0;
     bool root_is_error = false;
     field *open2 = NULL; /* the Code or Message element open at depth 2, if any */
+    const char *bad = NULL;
     while (s && s < e) {
         if (*s != '<') {
             const char *lt = memchr(s, '<', (size_t)(e - s));
@@ -147,7 +148,10 @@ u2net_status u2_s3_xml_error(const void *body, size_t n, char *code, size_t code
             bool self_closing = !closing && t > nm && t[-1] == '/';
             size_t nl = (size_t)(ne - nm);
             if (closing) {
-                if (depth == 0) return u2_fail(U2NET_ERR_FORMAT, "S3 error body: unbalanced closing tag");
+                if (depth == 0) {
+                    bad = "an unbalanced closing tag";
+                    break;
+                }
                 if (depth == 2 && open2) {
                     open2->done = true;
                     open2 = NULL;
@@ -155,7 +159,10 @@ u2net_status u2_s3_xml_error(const void *body, size_t n, char *code, size_t code
                 depth--;
                 if (depth == 0) break; /* the root element ended */
             } else {
-                if (++depth > MAX_DEPTH) return u2_fail(U2NET_ERR_FORMAT, "S3 error body nests deeper than %d", MAX_DEPTH);
+                if (++depth > MAX_DEPTH) {
+                    bad = "elements nested deeper than 64";
+                    break;
+                }
                 if (depth == 1) root_is_error = name_is(nm, nl, "Error");
                 if (depth == 2) {
                     field *f = !root_is_error ? NULL : name_is(nm, nl, "Code") ? &fc : name_is(nm, nl, "Message") ? &fm : NULL;
@@ -171,8 +178,9 @@ u2net_status u2_s3_xml_error(const void *body, size_t n, char *code, size_t code
             s = t + 1;
         }
     }
-    if (!fc.done || !root_is_error) {
-        code[0] = message[0] = 0;
+    if (bad || !fc.done || !root_is_error) {
+        code[0] = message[0] = 0; /* nothing half-read reaches the caller */
+        if (bad) return u2_fail(U2NET_ERR_FORMAT, "S3 error body has %s", bad);
         return u2_fail(U2NET_ERR_FORMAT, "S3 error body has no <Error><Code> element");
     }
     trim(&fc);
