@@ -295,13 +295,15 @@ u2net_status u2_curl_do(u2_curl *c, const u2_http_request *rq, u2_http_response 
         rc |= g_curl.easy_setopt(h, OPT_HEADERDATA, &x);
         rc |= g_curl.easy_setopt(h, OPT_WRITEFUNCTION, (data_cb)on_body);
         rc |= g_curl.easy_setopt(h, OPT_WRITEDATA, &x);
-        rc |= g_curl.easy_setopt(h, OPT_MAXFILESIZE_LARGE, (curl_off_t)(rq->max_body > INT64_MAX ? INT64_MAX : rq->max_body));
         rc |= g_curl.easy_setopt(h, OPT_TIMEOUT_MS, rq->timeout_ms > 0 ? (long)rq->timeout_ms : 0L);
         const char *m = rq->method ? rq->method : "GET";
+        if (strcmp(m, "HEAD") != 0) /* refuse a too-large body before it starts (0 would mean no limit) */
+            rc |= g_curl.easy_setopt(h, OPT_MAXFILESIZE_LARGE,
+                                     (curl_off_t)(rq->max_body == 0 ? 1 : rq->max_body > INT64_MAX ? INT64_MAX : rq->max_body));
         if (strcmp(m, "GET") == 0) {
             rc |= g_curl.easy_setopt(h, OPT_HTTPGET, 1L);
         } else if (strcmp(m, "HEAD") == 0) {
-            rc |= g_curl.easy_setopt(h, OPT_NOBODY, 1L);
+            rc |= g_curl.easy_setopt(h, OPT_NOBODY, 1L); /* no size limit: Content-Length describes the object */
         } else if (strcmp(m, "PUT") == 0) {
             rc |= g_curl.easy_setopt(h, OPT_UPLOAD, 1L);
             rc |= g_curl.easy_setopt(h, OPT_READFUNCTION, (data_cb)on_upload);

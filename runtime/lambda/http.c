@@ -142,7 +142,8 @@ static u2net_status send_all(int fd, const void *data, size_t n, int64_t deadlin
         if (w < 0 && errno == EINTR) continue;
         if (w < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
             if (!wait_fd(fd, POLLOUT, deadline)) {
-                *timed_out = true;
+                *timed_out = errno == ETIMEDOUT;
+                if (!*timed_out) return u2_fail(U2NET_ERR_NETWORK, "sending the request: %s", strerror(errno));
                 return u2_fail(U2NET_ERR_NETWORK, "sending the request timed out");
             }
             continue;
@@ -193,6 +194,7 @@ static u2net_status exchange(int fd, const u2_sb *head, const u2_http_request *r
         if (errno == EINTR) continue;
         if (errno == EAGAIN || errno == EWOULDBLOCK) {
             if (!wait_fd(fd, POLLIN, deadline)) {
+                if (errno != ETIMEDOUT) return u2_fail(U2NET_ERR_NETWORK, "waiting for the response: %s", strerror(errno));
                 if (received == 0) return u2_fail(U2NET_ERR_NETWORK, "no response within %d ms", rq->timeout_ms);
                 return u2_fail(U2NET_ERR_NETWORK, "response incomplete after %d ms (%zu bytes received)",
                                rq->timeout_ms, received);

@@ -154,6 +154,12 @@ static void test_https_requests(void) {
               strcmp(u2_http_response_header(&r, "Content-Length"), "14") == 0,
           "HEAD");
     u2_http_response_free(&r);
+    /* HEAD of an object larger than the body limit: only headers come, so no limit applies */
+    rq = (u2_http_request){.method = "HEAD", .url = url("localhost", "/big"), .timeout_ms = 10000, .max_body = 1000};
+    CHECK(u2_curl_do(c, &rq, &r) == U2NET_OK && r.status == 200 && u2_http_response_header(&r, "content-length") &&
+              strcmp(u2_http_response_header(&r, "content-length"), "2097152") == 0,
+          "HEAD of a large object: %s", u2net_last_error());
+    u2_http_response_free(&r);
 
     /* paths are sent as given: S3 keys are never normalized */
     const char *odd = "/a/../b//c/./d%20e"; /* (not inside CHECK: its condition becomes a format string) */

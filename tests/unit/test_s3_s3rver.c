@@ -2,7 +2,8 @@
  * (installed by tests/deps.sh into $U2NET_DEPS), started on loopback, path style. PUT then GET keys
  * with spaces, '+', unicode, nested prefixes, '~', '=', '&', an empty body and a few MB of binary;
  * overwrites; a wrong secret (SignatureDoesNotMatch proves the peer checks our signatures); a missing
- * key; session tokens; an UNSIGNED-PAYLOAD upload. */
+ * key; session tokens; an UNSIGNED-PAYLOAD upload. A second s3rver serves HTTPS (a throwaway CA), so
+ * the same client is checked through the dlopen'ed libcurl too. */
 #include "base.h"
 #include "http.h"
 #include "net_helpers.h"
@@ -33,6 +34,10 @@ static bool start_s3rver(void) {
         return false;
     }
     const char *data = scratch_dir("s3rver-data");
+    if (!data) {
+        snprintf(g_err, sizeof g_err, "no scratch folder");
+        return false;
+    }
     char cmd[1200];
     snprintf(cmd, sizeof cmd, "rm -rf '%s'/* 2>/dev/null", data);
     if (system(cmd) != 0) {}
@@ -197,11 +202,74 @@ static void test_unsigned_payload(void) {
     u2_s3_client_free(c);
 }
 
+/* ---------------------------------------------------------------- the same over HTTPS (libcurl) */
+
+static pid_t g_tls_pid = -1;
+
+static void test_over_https(void) {
+    if (!start_s3rver()) SKIP("%s", g_err);
+    if (system("command -v openssl >/dev/null 2>&1") != 0) SKIP("openssl not installed");
+    const char *root = getenv("U2NET_ROOT");
+    char certs[1024], cmd[2200];
+    const char *cd = scratch_dir("tls-s3rver");
+    REQUIRE(cd, "no scratch folder");
+    snprintf(certs, sizeof certs, "%s", cd);
+    snprintf(cmd, sizeof cmd, "sh '%s/tests/net/make_certs.sh' '%s'", root ? root : ".", certs);
+    REQUIRE(system(cmd) == 0, "make_certs.sh failed");
+    char script[1024], log[1200], data[1100];
+    snprintf(script, sizeof script, "%s/tests/net/s3rver.js", root ? root : ".");
+    const char *dd = scratch_dir("s3rver-tls-data");
+    REQUIRE(dd, "no scratch folder");
+    snprintf(data, sizeof data, "%s", dd);
+    snprintf(log, sizeof log, "%s.log", data);
+    setenv("S3RVER_TLS_DIR", certs, 1);
+    char *argv[] = {"node", script, data, BUCKET, NULL};
+    int port;
+    g_tls_pid = spawn_with_port(argv, log, 20000, &port, g_err, sizeof g_err);
+    unsetenv("S3RVER_TLS_DIR");
+    REQUIRE(g_tls_pid > 0, "https s3rver: %s", g_err);
+    char ep[64], ca[1100];
+    snprintf(ep, sizeof ep, "https://localhost:%d", port);
+    snprintf(ca, sizeof ca, "%s/ca.crt", certs);
+    setenv("CA_BUNDLE", ca, 1);
+    for (int unsigned_payload = 0; unsigned_payload <= 1; unsigned_payload++) {
+        u2_s3_config cfg = {.region = "us-east-1", .endpoint = ep, .cred = {"S3RVER", "S3RVER", "a-session/token=="},
+                            .unsigned_payload = unsigned_payload, .max_attempts = 2, .base_delay_ms = 1, .timeout_ms = 15000};
+        u2_s3_client *c = NULL;
+        u2net_status s = u2_s3_client_new(&cfg, &c);
+        if (s == U2NET_ERR_UNSUPPORTED) {
+            unsetenv("CA_BUNDLE");
+            SKIP("libcurl missing: %s", u2net_last_error());
+        }
+        REQUIRE(s == U2NET_OK, "%s", u2net_last_error());
+        size_t n = (2u << 20) + 77;
+        uint8_t *big = malloc(n);
+        for (size_t i = 0; i < n; i++) big[i] = (uint8_t)rng();
+        const char *key = unsigned_payload ? "tls/unsigned ключ+1.bin" : "tls/signed ~=&.bin";
+        s = u2_s3_put_object(c, BUCKET, key, big, n, "application/octet-stream");
+        CHECK(s == U2NET_OK, "https PUT (unsigned payload %d): %s", unsigned_payload, u2net_last_error());
+        uint8_t *got = NULL;
+        size_t len = 0;
+        s = u2_s3_get_object(c, BUCKET, key, n, &got, &len);
+        CHECK(s == U2NET_OK && len == n && memcmp(got, big, n) == 0, "https GET: %s", u2net_last_error());
+        u2_free(got);
+        u2_s3_object_info info;
+        CHECK(u2_s3_head_object(c, BUCKET, key, &info) == U2NET_OK && info.size == n, "https HEAD: %s", u2net_last_error());
+        s = u2_s3_get_object(c, BUCKET, "tls/missing", n, &got, &len);
+        CHECK(s == U2NET_ERR_REMOTE && strstr(u2net_last_error(), "404 NoSuchKey"), "https 404: %s", u2net_last_error());
+        free(big);
+        u2_s3_client_free(c);
+    }
+    unsetenv("CA_BUNDLE");
+}
+
 int main(void) {
     RUN(test_put_then_get_keys);
     RUN(test_bodies_overwrite_head);
     RUN(test_errors_from_a_real_peer);
     RUN(test_unsigned_payload);
+    RUN(test_over_https);
     spawn_stop(g_pid);
+    spawn_stop(g_tls_pid);
     return test_done();
 }
