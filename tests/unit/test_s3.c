@@ -136,6 +136,8 @@ static void s3_handler(void *user, int index, const fake_req *req, fake_action *
         } else fake_reply(act, 200, "ETag: \"e\"\r\n", NULL, 0);
     } else if (strcmp(what, "503") == 0) fake_reply(act, 503, xml_hdr, XML_503, strlen(XML_503));
     else if (strcmp(what, "500-empty") == 0) fake_reply(act, 500, NULL, NULL, 0);
+    else if (strcmp(what, "502") == 0) fake_reply(act, 502, NULL, "<html>Bad Gateway</html>", 24);
+    else if (strcmp(what, "504") == 0) fake_reply(act, 504, NULL, NULL, 0);
     else if (strcmp(what, "500") == 0) fake_reply(act, 500, xml_hdr, XML_500, strlen(XML_500));
     else if (strcmp(what, "400-timeout") == 0) fake_reply(act, 400, xml_hdr, XML_400T, strlen(XML_400T));
     else if (strcmp(what, "400-garbage") == 0) fake_reply(act, 400, NULL, "<html>oops", 10);
@@ -259,6 +261,7 @@ static void test_retry_policy(void) {
         {"503 then 200", {"503", "ok"}, U2NET_OK, 2, NULL},
         {"500 (empty) twice then 200", {"500-empty", "500-empty", "ok"}, U2NET_OK, 3, NULL},
         {"InternalError then 200", {"500", "ok"}, U2NET_OK, 2, NULL},
+        {"502, 504, then 200", {"502", "504", "ok"}, U2NET_OK, 3, NULL},
         {"RequestTimeout (a 400) then 200", {"400-timeout", "ok"}, U2NET_OK, 2, NULL},
         {"truncated body then 200", {"truncated", "ok"}, U2NET_OK, 2, NULL},
         {"connection reset then 200", {"reset", "ok"}, U2NET_OK, 2, NULL},
