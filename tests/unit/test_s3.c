@@ -138,6 +138,7 @@ static void s3_handler(void *user, int index, const fake_req *req, fake_action *
     else if (strcmp(what, "500-empty") == 0) fake_reply(act, 500, NULL, NULL, 0);
     else if (strcmp(what, "502") == 0) fake_reply(act, 502, NULL, "<html>Bad Gateway</html>", 24);
     else if (strcmp(what, "504") == 0) fake_reply(act, 504, NULL, NULL, 0);
+    else if (strcmp(what, "503-empty") == 0) fake_reply(act, 503, NULL, NULL, 0);
     else if (strcmp(what, "500") == 0) fake_reply(act, 500, xml_hdr, XML_500, strlen(XML_500));
     else if (strcmp(what, "400-timeout") == 0) fake_reply(act, 400, xml_hdr, XML_400T, strlen(XML_400T));
     else if (strcmp(what, "400-garbage") == 0) fake_reply(act, 400, NULL, "<html>oops", 10);
@@ -258,7 +259,8 @@ typedef struct {
 
 static void test_retry_policy(void) {
     const fault_case v[] = {
-        {"503 then 200", {"503", "ok"}, U2NET_OK, 2, NULL},
+        {"503 SlowDown then 200", {"503", "ok"}, U2NET_OK, 2, NULL},
+        {"503 (no body) then 200", {"503-empty", "ok"}, U2NET_OK, 2, NULL},
         {"500 (empty) twice then 200", {"500-empty", "500-empty", "ok"}, U2NET_OK, 3, NULL},
         {"InternalError then 200", {"500", "ok"}, U2NET_OK, 2, NULL},
         {"502, 504, then 200", {"502", "504", "ok"}, U2NET_OK, 3, NULL},
