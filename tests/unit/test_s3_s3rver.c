@@ -221,6 +221,8 @@ static void test_over_https(void) {
     const char *dd = scratch_dir("s3rver-tls-data");
     REQUIRE(dd, "no scratch folder");
     snprintf(data, sizeof data, "%s", dd);
+    snprintf(cmd, sizeof cmd, "rm -rf '%s'/* 2>/dev/null", data);
+    if (system(cmd) != 0) {} /* a fresh store each run */
     snprintf(log, sizeof log, "%s.log", data);
     setenv("S3RVER_TLS_DIR", certs, 1);
     char *argv[] = {"node", script, data, BUCKET, NULL};
