@@ -18,6 +18,9 @@ const char *u2net_status_str(u2net_status s) {
     case U2NET_ERR_GRAPH: return "inconsistent graph";
     case U2NET_ERR_LIMIT: return "limit exceeded";
     case U2NET_ERR_INTERNAL: return "internal error";
+    case U2NET_ERR_NETWORK: return "network error";
+    case U2NET_ERR_REMOTE: return "remote error";
+    case U2NET_ERR_FATAL: return "fatal: process must exit";
     case U2NET_STATUS_COUNT: break;
     }
     return "unknown status";

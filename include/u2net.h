@@ -62,6 +62,9 @@ typedef enum {
     U2NET_ERR_GRAPH,        /* the network graph or its tensor shapes are inconsistent */
     U2NET_ERR_LIMIT,        /* input exceeds a configured limit (pixel count, dimensions) */
     U2NET_ERR_INTERNAL,     /* a bug: an invariant did not hold */
+    U2NET_ERR_NETWORK,      /* a connection failed, was reset or timed out (worth retrying) */
+    U2NET_ERR_REMOTE,       /* a server answered with an error (its code and message are in the detail) */
+    U2NET_ERR_FATAL,        /* the environment demands the process stop (Lambda Runtime API answered 500) */
     U2NET_STATUS_COUNT
 } u2net_status;
 
