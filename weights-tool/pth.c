@@ -312,8 +312,8 @@ static u2net_status make_tensor(loader *L, const u2_pk_value *key, const u2_pk_v
         avail = (size_t)sv->u.storage.view_numel;
     }
     U2_TRY(u2_pth_view_check(t, avail));
-    size_t bytes = t->numel * 8; /* numel <= avail elements of >= 1 byte each: no overflow */
-    if (!u2_add_ok(*out_bytes, bytes, &end) || end > L->pk.lim.max_output_bytes)
+    size_t bytes; /* 8 bytes an element at most (int64); stride-0 views make numel exceed the storage */
+    if (!u2_mul_ok(t->numel, 8, &bytes) || !u2_add_ok(*out_bytes, bytes, &end) || end > L->pk.lim.max_output_bytes)
         return u2_fail(U2NET_ERR_LIMIT, "tensor '%.100s': the tensors need more than %zu bytes", t->name,
                        L->pk.lim.max_output_bytes);
     *out_bytes = end;

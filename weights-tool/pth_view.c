@@ -103,8 +103,8 @@ u2net_status u2_pth_view_materialize(u2_pth_tensor *t, const uint8_t *base, int 
         t->data = (const float *)(const void *)first;
         return U2NET_OK;
     }
-    size_t out_size = t->is_float ? sizeof(float) : sizeof(int64_t);
-    void *out = u2_malloc_aligned(t->numel * out_size); /* numel * 8 <= the caller's output limit */
+    size_t out_size = t->is_float ? sizeof(float) : sizeof(int64_t), bytes;
+    void *out = u2_mul_ok(t->numel, out_size, &bytes) ? u2_malloc_aligned(bytes) : NULL;
     if (!out) return u2_fail(U2NET_ERR_NOMEM, "tensor '%.100s': no memory for %zu elements", t->name, t->numel);
     t->own_ = out;
     float *of = out;

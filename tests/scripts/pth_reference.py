@@ -403,6 +403,7 @@ def cmd_synth(outdir):
     one = WStorage('0', 'FloatStorage', [1.0])
     write_zip(outdir + '/huge-expand.pth', state_dict([('w', WTensor(one, 0, [1 << 20, 1 << 20], [0, 0]))]), [one])
     write_zip(outdir + '/missing-storage.pth', sd, storages[1:])
+    write_zip(outdir + '/wrap-expand.pth', state_dict([('w', WTensor(one, 0, [1 << 31, 1 << 31], [0, 0]))]), [one])
 
 # ------------------------------------------------------------------------------------------- pickles
 

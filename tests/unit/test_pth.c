@@ -368,6 +368,8 @@ static void test_synthetic_errors(void) {
         {"huge-numel.pth", U2NET_ERR_LIMIT, "storage '0' declares 4611686018427387904 elements"},
         {"huge-expand.pth", U2NET_ERR_LIMIT, "tensor 'w': the tensors need more than"},
         {"missing-storage.pth", U2NET_ERR_FORMAT, "storage '0' has no zip entry 'archive/data/0'"},
+        /* 2^62 elements: numel fits in size_t, numel * 8 bytes does not */
+        {"wrap-expand.pth", U2NET_ERR_LIMIT, "tensor 'w': the tensors need more than"},
     };
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
         u2_pth_state_dict sd;
