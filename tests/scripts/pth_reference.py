@@ -2,7 +2,8 @@
 """Independent reference for weights-tool/pth.c and pickle.c. Needs only Python's standard library and
 numpy (no torch): CPython's own pickle.Unpickler does the unpickling, zipfile reads the archives.
 
-  pth_reference.py read FILE.pth OUT          write OUT.txt (one line per tensor) + OUT.bin (the values)
+  pth_reference.py read FILE.pth OUT [FILE.pth OUT ...]
+                                              write OUT.txt (one line per tensor) + OUT.bin (the values)
   pth_reference.py synth DIR                  write synthetic checkpoints (a small torch.save look-alike)
   pth_reference.py pickles DIR N SEED         write N random pickles + hand-made opcode cases, each with
                                               its canonical form as CPython reads it (NNN.pkl, NNN.txt)
@@ -253,8 +254,11 @@ def dumps(obj, protocol, legacy):
     return f.getvalue()
 
 
-def write_zip(path, obj, storages, protocol=2, byteorder=None, compress=zipfile.ZIP_STORED, skip=(), short=None):
+def write_zip(path, obj, storages, protocol=2, byteorder=None, compress=zipfile.ZIP_STORED, skip=(), short=None,
+              extra=()):
     with zipfile.ZipFile(path, 'w', compress) as z:
+        for name, data in extra:
+            z.writestr(name, data)
         if 'data.pkl' not in skip:
             z.writestr('archive/data.pkl', dumps(obj, protocol, False))
         if byteorder:
@@ -403,6 +407,8 @@ def cmd_synth(outdir):
     one = WStorage('0', 'FloatStorage', [1.0])
     write_zip(outdir + '/huge-expand.pth', state_dict([('w', WTensor(one, 0, [1 << 20, 1 << 20], [0, 0]))]), [one])
     write_zip(outdir + '/missing-storage.pth', sd, storages[1:])
+    write_zip(outdir + '/torchscript.pth', sd, storages, extra=[('archive/constants.pkl', pickle.dumps(()))])
+    write_zip(outdir + '/bad-byteorder.pth', sd, storages, byteorder='middle')
     write_zip(outdir + '/wrap-expand.pth', state_dict([('w', WTensor(one, 0, [1 << 31, 1 << 31], [0, 0]))]), [one])
 
 # ------------------------------------------------------------------------------------------- pickles
@@ -548,8 +554,9 @@ def cmd_seeds(pickle_dir, pth_dir):
 
 if __name__ == '__main__':
     a = sys.argv[1:]
-    if a and a[0] == 'read' and len(a) == 3:
-        cmd_read(a[1], a[2])
+    if a and a[0] == 'read' and len(a) >= 3 and len(a) % 2 == 1:
+        for i in range(1, len(a), 2):
+            cmd_read(a[i], a[i + 1])
     elif a and a[0] == 'synth' and len(a) == 2:
         cmd_synth(a[1])
     elif a and a[0] == 'seeds' and len(a) == 3:

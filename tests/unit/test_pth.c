@@ -44,9 +44,13 @@ static const char *root_dir(void) {
 }
 
 static int have_numpy(void) {
-    char cmd[512];
-    snprintf(cmd, sizeof cmd, "%s -c 'import numpy' >/dev/null 2>&1", python());
-    return system(cmd) == 0;
+    static int state; /* 0 unknown, 1 yes, -1 no */
+    if (!state) {
+        char cmd[512];
+        snprintf(cmd, sizeof cmd, "%s -c 'import numpy' >/dev/null 2>&1", python());
+        state = system(cmd) == 0 ? 1 : -1;
+    }
+    return state > 0;
 }
 
 /* Run tests/scripts/pth_reference.py with args; 0 on success. */
@@ -118,18 +122,44 @@ static void ref_free(ref_dict *r) {
     memset(r, 0, sizeof *r);
 }
 
-/* Read the checkpoint with the reference and parse its OUT.txt / OUT.bin. */
-static int ref_load(const char *pth, ref_dict *r) {
-    memset(r, 0, sizeof *r);
+/* Where the reference writes its reading of a checkpoint: <tmp>/pth/ref-<file name>. */
+static const char *ref_out(const char *pth) {
+    const char *base = strrchr(pth, '/');
+    static char name[256];
+    snprintf(name, sizeof name, "ref-%.200s", base ? base + 1 : pth);
+    return tmp_path(name);
+}
+
+/* Read several checkpoints with the reference in one Python process (its start-up dominates). */
+static int ref_read_all(const char *const *paths, size_t n) {
     mkdir(test_tmp_dir(), 0777);
     mkdir(tmp_path(""), 0777);
-    const char *out = tmp_path("ref");
-    char args[2200], path[1100], line[2048];
-    snprintf(args, sizeof args, "read '%s' '%s'", pth, out);
-    if (reference(args) != 0) return 0;
-    snprintf(path, sizeof path, "%s.bin", out);
+    size_t cap = 256, used = 0;
+    char *args = malloc(cap);
+    used += (size_t)snprintf(args, cap, "read");
+    for (size_t i = 0; i < n; i++) {
+        char one[2400];
+        int k = snprintf(one, sizeof one, " '%.1000s' '%.1000s'", paths[i], ref_out(paths[i]));
+        if (used + (size_t)k + 1 > cap) {
+            cap = 2 * (used + (size_t)k + 1);
+            args = realloc(args, cap);
+        }
+        memcpy(args + used, one, (size_t)k + 1);
+        used += (size_t)k;
+    }
+    int ok = reference(args) == 0;
+    free(args);
+    return ok;
+}
+
+/* Parse what ref_read_all wrote for pth: OUT.txt and OUT.bin. */
+static int ref_load(const char *pth, ref_dict *r) {
+    memset(r, 0, sizeof *r);
+    const char *out = ref_out(pth);
+    char path[1100], line[2048];
+    snprintf(path, sizeof path, "%.1000s.bin", out);
     r->blob = read_file(path, &r->blob_len);
-    snprintf(path, sizeof path, "%s.txt", out);
+    snprintf(path, sizeof path, "%.1000s.txt", out);
     FILE *f = fopen(path, "r");
     if (!f || !r->blob) {
         if (f) fclose(f);
@@ -237,16 +267,16 @@ static void check_file_vs_reference(const char *path, const char *label, u2_pth_
 
 /* ---------------------------------------------------------------- the fixtures (real torch.save output) */
 
-static void test_fixture_zip_vs_reference(void) {
-    if (!exists(fixture("u2netp-random.pth"))) SKIP("no %.900s", fixture("u2netp-random.pth"));
+static void test_fixtures_vs_reference(void) {
+    char zip[1024], legacy[1024];
+    snprintf(zip, sizeof zip, "%s", fixture("u2netp-random.pth"));
+    snprintf(legacy, sizeof legacy, "%s", fixture("u2netp-random-legacy.pth"));
+    if (!exists(zip) || !exists(legacy)) SKIP("no %.900s or its legacy twin", zip);
     if (!have_numpy()) SKIP("%s has no numpy (`make deps`)", python());
-    check_file_vs_reference(fixture("u2netp-random.pth"), "u2netp-random.pth", U2_PTH_FORMAT_ZIP);
-}
-
-static void test_fixture_legacy_vs_reference(void) {
-    if (!exists(fixture("u2netp-random-legacy.pth"))) SKIP("no %.900s", fixture("u2netp-random-legacy.pth"));
-    if (!have_numpy()) SKIP("%s has no numpy (`make deps`)", python());
-    check_file_vs_reference(fixture("u2netp-random-legacy.pth"), "u2netp-random-legacy.pth", U2_PTH_FORMAT_LEGACY);
+    const char *paths[] = {zip, legacy};
+    REQUIRE(ref_read_all(paths, 2), "the reference could not read the fixtures");
+    check_file_vs_reference(zip, "u2netp-random.pth", U2_PTH_FORMAT_ZIP);
+    check_file_vs_reference(legacy, "u2netp-random-legacy.pth", U2_PTH_FORMAT_LEGACY);
 }
 
 /* Both fixtures hold the same weights: same keys in the same order, same shapes, same bits. And the
@@ -309,8 +339,15 @@ static void test_synthetic_vs_reference(void) {
         {"bigendian-zip.pth", U2_PTH_FORMAT_ZIP},    {"nested-zip.pth", U2_PTH_FORMAT_ZIP},
         {"views-legacy.pth", U2_PTH_FORMAT_LEGACY},
     };
-    for (size_t i = 0; i < sizeof files / sizeof files[0]; i++)
-        check_file_vs_reference(tmp_path(files[i].file), files[i].file, files[i].format);
+    enum { N = sizeof files / sizeof files[0] };
+    char paths[N][1024];
+    const char *p[N];
+    for (size_t i = 0; i < N; i++) {
+        snprintf(paths[i], sizeof paths[i], "%s", tmp_path(files[i].file));
+        p[i] = paths[i];
+    }
+    REQUIRE(ref_read_all(p, N), "the reference could not read the synthetic checkpoints");
+    for (size_t i = 0; i < N; i++) check_file_vs_reference(paths[i], files[i].file, files[i].format);
 }
 
 /* shared.every_other [2][3][2] at (a, b, c). */
@@ -368,6 +405,9 @@ static void test_synthetic_errors(void) {
         {"huge-numel.pth", U2NET_ERR_LIMIT, "storage '0' declares 4611686018427387904 elements"},
         {"huge-expand.pth", U2NET_ERR_LIMIT, "tensor 'w': the tensors need more than"},
         {"missing-storage.pth", U2NET_ERR_FORMAT, "storage '0' has no zip entry 'archive/data/0'"},
+        {"torchscript.pth", U2NET_ERR_UNSUPPORTED, "TorchScript archive (torch.jit.save)"},
+        {"bad-byteorder.pth", U2NET_ERR_FORMAT, "'archive/byteorder' holds neither 'little' nor 'big'"},
+        {"does-not-exist.pth", U2NET_ERR_IO, "cannot open"},
         /* 2^62 elements: numel fits in size_t, numel * 8 bytes does not */
         {"wrap-expand.pth", U2NET_ERR_LIMIT, "tensor 'w': the tensors need more than"},
     };
@@ -437,6 +477,10 @@ static void test_zip_corruptions(void) {
     expect_fail("cut middle", load_copy(good, n / 2), U2NET_ERR_FORMAT, "no end-of-central-directory record");
     expect_fail("empty", load_copy(good, 0), U2NET_ERR_FORMAT, "not a PyTorch checkpoint");
     expect_fail("text", load_copy((const uint8_t *)"hello world", 11), U2NET_ERR_FORMAT, "starts with 68 65 6c 6c");
+    static uint8_t tar[1024]; /* a tar header: PyTorch 0.1-0.3 checkpoints */
+    memcpy(tar, "storages", 8);
+    memcpy(tar + 257, "ustar", 5);
+    expect_fail("tar", load_copy(tar, sizeof tar), U2NET_ERR_UNSUPPORTED, "tar checkpoint (PyTorch 0.1 to 0.3)");
     free(b);
     free(good);
 
@@ -815,8 +859,7 @@ static int dump(const char *path) {
 
 int main(int argc, char **argv) {
     if (argc == 3 && strcmp(argv[1], "dump") == 0) return dump(argv[2]);
-    RUN(test_fixture_zip_vs_reference);
-    RUN(test_fixture_legacy_vs_reference);
+    RUN(test_fixtures_vs_reference);
     RUN(test_fixture_zip_equals_legacy);
     RUN(test_synthetic_vs_reference);
     RUN(test_synthetic_values);
