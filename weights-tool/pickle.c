@@ -540,7 +540,7 @@ u2net_status u2_pickle_run(u2_pickle *pk, const uint8_t *buf, size_t len, size_t
             break;
         }
         if (s != U2NET_OK) {
-            u2_fail_prefix(s, "pickle byte %zu (%s): ", at, op_name(op));
+            u2_fail_prefix(s, "pickle byte %zu (%s): ", at, op_name(op) ? op_name(op) : "?");
             break;
         }
         if (stop) {
