@@ -316,7 +316,140 @@ def gen_matte(cs):
                    colors="/".join(",".join(str(v) for v in c) for c in colors), **extra)
 
 
+# ----------------------------------------------------------------------------------------------- pipeline
+
+MEAN, STD = (0.485, 0.456, 0.406), (0.229, 0.224, 0.225)  # rembg's u2net session, as Python literals
+
+
+def rembg_normalize(img, mean, std, size, pixel_div=None):
+    """rembg 2.0.x BaseSession.normalize (pixel_div=None); with pixel_div, the same with a fixed divisor."""
+    im = img.convert("RGB").resize(size, LANCZOS)
+    im_ary = np.array(im)
+    im_ary = im_ary / max(np.max(im_ary), 1e-6) if pixel_div is None else im_ary / pixel_div
+    tmpImg = np.zeros((im_ary.shape[0], im_ary.shape[1], 3))
+    tmpImg[:, :, 0] = (im_ary[:, :, 0] - mean[0]) / std[0]
+    tmpImg[:, :, 1] = (im_ary[:, :, 1] - mean[1]) / std[1]
+    tmpImg[:, :, 2] = (im_ary[:, :, 2] - mean[2]) / std[2]
+    tmpImg = tmpImg.transpose((2, 0, 1))
+    return np.expand_dims(tmpImg, 0).astype(np.float32)
+
+
+def rembg_mask(d0, size):
+    """rembg 2.0.x U2netSession.predict after the network: d0 is (1, 1, h, w) float32."""
+    pred = d0[:, 0, :, :]
+    ma = np.max(pred)
+    mi = np.min(pred)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        pred = (pred - mi) / (ma - mi)
+    pred = np.squeeze(pred)
+    with np.errstate(invalid="ignore"):
+        mask = Image.fromarray((pred * 255).astype("uint8"), mode="L")
+    return mask.resize(size, LANCZOS)
+
+
+def golden_d0(case):
+    import json
+    gd = os.path.join(SHARED, "fixtures", "golden")
+    for c in json.load(open(os.path.join(gd, "manifest.json")))["cases"]:
+        if c["case"] == case:
+            o = c["outputs"][0]
+            return np.fromfile(os.path.join(gd, o["file"]), dtype="<f4").reshape(o["dims"])
+    return None
+
+
+def gen_pipeline(cs):
+    # normalisation: synthetic images (incl. all black: max 0 -> 1e-6; dim: max 3), several model sizes
+    seed = 400
+    imgs = [("noise_RGB", synth("noise", 123, 77, "RGB", seed)), ("gradient_L", synth("gradient", 50, 640, "L", seed + 1)),
+            ("black", np.zeros((9, 7, 3), np.uint8)), ("dim", rng(seed + 2).randint(0, 4, size=(33, 47, 3)).astype(np.uint8)),
+            ("noise_RGBA", synth("noise", 40, 30, "RGBA", seed + 3)), ("noise_CMYK", synth("noise", 21, 34, "CMYK", seed + 4))]
+    im = photo("skimage_coffee.png")
+    if im is not None:
+        imgs.append(("photo_coffee", np.asarray(im.convert("RGB"))))
+    for name, arr in imgs:
+        mode = {1: "L", 3: "RGB"}.get(arr.shape[2] if arr.ndim == 3 else 1, "RGBA")
+        if name.endswith("CMYK"):
+            mode = "CMYK"
+        img = pil(arr if arr.ndim == 3 else arr[:, :, None], mode)
+        for (sw, sh) in ((320, 320), (250, 333), (1, 1)):
+            t = rembg_normalize(img, MEAN, STD, (sw, sh))
+            cs.add("normalize", f"{name}_to_{sw}x{sh}", mode=mode, w=img.width, h=img.height, iw=sw, ih=sh, by_max=1,
+                   mean="0.485,0.456,0.406", std="0.229,0.224,0.225", src=np.asarray(img), want=t.astype("<f4"))
+        t = rembg_normalize(img, (0.5, 0.5, 0.5), (1.0, 1.0, 1.0), (64, 48), pixel_div=255)
+        cs.add("normalize", f"{name}_div255", mode=mode, w=img.width, h=img.height, iw=64, ih=48, by_max=0, div=255,
+               mean="0.5,0.5,0.5", std="1,1,1", src=np.asarray(img), want=t.astype("<f4"))
+
+    # mask from d0: the fixtures' ONNX Runtime outputs (real network outputs), and synthetic maps
+    maps = []
+    if SHARED:
+        for case in ("u2netp-smooth320", "u2netp-smooth333x250", "u2netp-smooth97x131", "u2net-smooth320"):
+            d0 = golden_d0(case)
+            if d0 is not None:
+                maps.append((case, d0))
+    r = rng(seed + 9)
+    maps.append(("uniform", r.uniform(0, 1, size=(1, 1, 40, 30)).astype(np.float32)))
+    maps.append(("narrow", (np.float32(0.5) + r.randint(0, 50, size=(1, 1, 17, 23)).astype(np.float32) * np.float32(2 ** -23))))
+    maps.append(("constant", np.full((1, 1, 8, 8), 0.25, np.float32)))
+    # values on the truncation boundaries (pred * 255 within a few ulps of an integer), where the byte
+    # changes if (pred - mi) / (ma - mi) is computed with a reciprocal or in float64: only a float32
+    # division gives numpy's bytes
+    for ma in (np.float32(0.3), np.float32(0.7137)):
+        k = np.arange(1, 255, dtype=np.float64)
+        base = (k * np.float64(ma) / 255).astype(np.float32)
+        cand = np.concatenate([base + np.float32(d) * np.spacing(base) for d in range(-3, 4)]).astype(np.float32)
+        cand = cand[(cand > 0) & (cand < ma)]
+        exact = ((cand / ma) * np.float32(255)).astype(np.uint8)
+        recip = ((cand * (np.float32(1) / ma)) * np.float32(255)).astype(np.uint8)
+        wide = ((cand.astype(np.float64) / np.float64(ma)) * 255).astype(np.uint8)
+        pick = cand[(exact != recip) | (exact != wide)]
+        vals = np.concatenate([[0, ma], pick, np.full((-(len(pick) + 2)) % 16, ma / 2)]).astype(np.float32)
+        maps.append((f"division{ma:.4f}", vals.reshape(1, 1, -1, 16)))
+    for name, d0 in maps:
+        h, w = d0.shape[2:]
+        for (ow, oh) in ((w, h), (451, 300), (1440, 1079), (7, 5), (w * 2 + 1, h // 2 + 1)):
+            cs.add("postmask", f"{name}_{w}x{h}_to_{ow}x{oh}", w=w, h=h, ow=ow, oh=oh, d0=d0.astype("<f4"),
+                   want=np.asarray(rembg_mask(d0, (ow, oh))))
+
+    # the whole remove(): photos (one EXIF-rotated, one gray, one RGBA) through rembg's code with a fixed
+    # network output (u2netp's d0 from the fixtures) standing in for the network
+    d0 = golden_d0("u2netp-smooth320")
+    if d0 is None:
+        return
+    color = (30, 144, 255, 255)
+    files = [("testdata/exif/pillow_hopper_orientation_6.jpg", 0), ("testdata/photos/skimage_camera_gray.png", 0),
+             ("testdata/photos/jxl_flower_small_rgba.png", 0), ("testdata/photos/skimage_chelsea_cat.png", 1),
+             ("testdata/exif/Landscape_5.jpg", 1)]
+    for rel, pp in files:
+        p = os.path.join(SHARED, rel)
+        if not os.path.exists(p):
+            continue
+        im = Image.open(p)
+        o = im.getexif().get(0x0112, 1)
+        raw = np.asarray(im)
+        img = ImageOps.exif_transpose(im)
+        tensor = rembg_normalize(img, MEAN, STD, (320, 320))
+        mask = rembg_mask(d0, img.size)
+        if pp:
+            mask = Image.fromarray(post_process(np.array(mask)))
+        cut = naive_cutout(img, mask)
+        ours = img.convert("RGBA")
+        if img.mode in ("LA", "RGBA"):
+            a = np.asarray(ours)[:, :, 3].astype(np.uint32) * np.asarray(mask).astype(np.uint32)
+            arr = np.asarray(ours).copy()
+            arr[:, :, 3] = ((a * 2 + 255) // 510).astype(np.uint8)
+            ours = Image.fromarray(arr, "RGBA")
+        else:
+            ours.putalpha(mask)
+        cs.add("remove", os.path.basename(rel), mode=im.mode, w=im.width, h=im.height, o=o, post=pp,
+               color=",".join(map(str, color)), src=raw, d0=d0.astype("<f4"), tensor=tensor.astype("<f4"),
+               mask=np.asarray(mask), rembg_cutout=np.asarray(cut),
+               rembg_bg=np.asarray(apply_background_color(cut, color)), cutout=np.asarray(ours),
+               over=np.asarray(Image.alpha_composite(Image.new("RGBA", img.size, color), ours)))
+
+
 KINDS = {
+    "pipeline": gen_pipeline,
+
     "convert": gen_convert,
     "orient": gen_orient,
     "matte": gen_matte,
