@@ -5,8 +5,8 @@
  *   - a constant image resizes to the same constant (opaque, for the premultiplied formats);
  *   - orientation keeps the pixel multiset (an orientation and its inverse give back the input);
  *   - post_process outputs only 0 and 255.
- * Input: 8 header bytes (w, h, format, out w, out h, orientation, kernel, flags), then pixels, repeated
- * to fill the image. */
+ * Input: 8 header bytes (w, h, format, out w, out h, orientation, kernel (bit 7: resize without its tap
+ * table), flags), then pixels, repeated to fill the image. */
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -46,8 +46,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
             for (size_t i = img.channels - 1; i < n; i += img.channels) img.data[i] = 255;
     }
 
-    /* resize */
+    /* resize (bit 7 of the kernel byte: without the tap table, the path extreme aspect ratios take) */
     u2_image out;
+    u2_resize_set_table_budget(data[6] & 0x80 ? 0 : (size_t)32 << 20);
     CHECK_OR_DIE(u2_resize_lanczos(&img, ow, oh, &out) == U2NET_OK);
     CHECK_OR_DIE(out.w == ow && out.h == oh && out.channels == img.channels);
     if (constant)

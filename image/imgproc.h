@@ -26,6 +26,12 @@ u2net_status u2_resize_lanczos(const u2_image *src, int out_w, int out_h, u2_ima
 u2net_status u2_resize_lanczos_u8(const uint8_t *src, int w, int h, int channels, uint8_t *dst, int out_w,
                                   int out_h);
 
+/* The resize keeps a table of its filter taps, about 6 per input pixel of the resized axis. Past this
+ * many bytes (default 32 MB: an input over ~1.4 million pixels wide or tall) it computes them when used
+ * instead, so an extreme aspect ratio costs time, not a gigabyte. Returns the previous value. Not
+ * thread-safe: for tests, which set 0 to run the table-less path everywhere. */
+size_t u2_resize_set_table_budget(size_t bytes);
+
 /* ---------------------------------------------------------------- convert (image/convert.c) */
 
 /* What a 16-bit gray sample becomes. Pillow 9.4 opens 16-bit gray PNGs as mode "I" and convert("RGB")

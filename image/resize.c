@@ -28,12 +28,27 @@
 /* ---------------------------------------------------------------- taps */
 
 typedef struct {
-    int out_size;
+    int in_size, out_size;
     int ksize;        /* taps stored per output position (Pillow's ksize = 2 * ceil(support) + 1) */
+    float in0;        /* Pillow's source box start, kept in float as Pillow keeps it */
+    double scale, support, ss;
     int32_t *first;   /* (out_size) first input index read */
     int32_t *count;   /* (out_size) taps used, 1..ksize */
-    int32_t *k;       /* (out_size, ksize) Q22 taps, zero past count */
+    int32_t *k;       /* (out_size, ksize) Q22 taps, zero past count; NULL when over budget (see below) */
+    int32_t *k1;      /* (ksize) the taps of one position, when k is NULL */
+    double *w;        /* (ksize) scratch */
 } lanczos_taps;
+
+/* The table holds about 6 taps per input pixel, so an extreme aspect ratio (a 40000000 x 1 image is
+ * within the decoder's pixel cap) would need a gigabyte. Past this budget the taps of each position are
+ * computed when used instead: same values, no table. */
+static size_t g_table_budget = (size_t)32 << 20;
+
+size_t u2_resize_set_table_budget(size_t bytes) {
+    size_t old = g_table_budget;
+    g_table_budget = bytes;
+    return old;
+}
 
 static double sinc(double x) {
     if (x == 0.0) return 1.0;
@@ -50,67 +65,81 @@ static void taps_free(lanczos_taps *t) {
     u2_free(t->first);
     u2_free(t->count);
     u2_free(t->k);
+    u2_free(t->k1);
+    u2_free(t->w);
     memset(t, 0, sizeof *t);
 }
 
 /* Every floating-point step below is the one Pillow takes, in the same order and precision: a tap
  * that lands one ulp away can round to a different Q22 integer. */
+static double taps_center(const lanczos_taps *t, int xx) { return t->in0 + (xx + 0.5) * t->scale; }
+
+static void taps_values(const lanczos_taps *t, int xx, int32_t *k) {
+    double center = taps_center(t, xx), ww = 0.0, *w = t->w;
+    int xmin = t->first[xx], n = t->count[xx];
+    for (int x = 0; x < n; x++) {
+        w[x] = lanczos3(((double)(x + xmin) - center + 0.5) * t->ss);
+        ww += w[x];
+    }
+    for (int x = 0; x < n; x++) {
+        double v = ww != 0.0 ? w[x] / ww : w[x];
+        k[x] = v < 0 ? (int32_t)(-0.5 + v * (1 << PRECISION_BITS)) : (int32_t)(0.5 + v * (1 << PRECISION_BITS));
+    }
+    for (int x = n; x < t->ksize; x++) k[x] = 0;
+}
+
+/* The taps of position xx: from the table, or computed into t->k1 (valid until the next call). */
+static const int32_t *taps_get(lanczos_taps *t, int xx) {
+    if (t->k) return t->k + (size_t)xx * t->ksize;
+    taps_values(t, xx, t->k1);
+    return t->k1;
+}
+
 static u2net_status taps_init(lanczos_taps *t, int in_size, int out_size) {
     memset(t, 0, sizeof *t);
+    t->in_size = in_size;
+    t->out_size = out_size;
     /* Pillow holds the source box in float: (double)(in1 - in0) is exact below 2^24 and rounds as
      * Pillow's does above. */
-    float in0 = 0.0f, in1 = (float)in_size;
-    double scale = (double)(in1 - in0) / out_size;
-    double filterscale = scale < 1.0 ? 1.0 : scale;
-    double support = 3.0 * filterscale;
-    double half = ceil(support);
+    float in1 = (float)in_size;
+    t->in0 = 0.0f;
+    t->scale = (double)(in1 - t->in0) / out_size;
+    double filterscale = t->scale < 1.0 ? 1.0 : t->scale;
+    t->support = 3.0 * filterscale;
+    t->ss = 1.0 / filterscale;
+    double half = ceil(t->support);
     if (half > (double)(INT_MAX / 4))
         return u2_fail(U2NET_ERR_LIMIT, "resize from %d to %d needs a %.0f-tap filter", in_size, out_size,
                        2 * half + 1);
-    int ksize = (int)half * 2 + 1;
+    t->ksize = (int)half * 2 + 1;
     size_t nk;
-    if (!u2_mul3_ok((size_t)out_size, (size_t)ksize, sizeof(int32_t), &nk))
-        return u2_fail(U2NET_ERR_LIMIT, "resize from %d to %d: filter table too large", in_size, out_size);
-    t->out_size = out_size;
-    t->ksize = ksize;
+    int table = u2_mul3_ok((size_t)out_size, (size_t)t->ksize, sizeof(int32_t), &nk) && nk <= g_table_budget;
     t->first = u2_calloc((size_t)out_size, sizeof(int32_t));
     t->count = u2_calloc((size_t)out_size, sizeof(int32_t));
-    t->k = u2_malloc(nk);
-    double *w = u2_calloc((size_t)ksize, sizeof(double));
-    if (!t->first || !t->count || !t->k || !w) {
-        u2_free(w);
+    t->w = u2_calloc((size_t)t->ksize, sizeof(double));
+    if (table) t->k = u2_malloc(nk);
+    else t->k1 = u2_calloc((size_t)t->ksize, sizeof(int32_t));
+    if (!t->first || !t->count || !t->w || (table ? !t->k : !t->k1)) {
         taps_free(t);
-        return u2_fail(U2NET_ERR_NOMEM, "cannot allocate the %d x %d resize filter table", out_size, ksize);
+        return u2_fail(U2NET_ERR_NOMEM, "cannot allocate the resize filter for %d -> %d", in_size, out_size);
     }
-    double ss = 1.0 / filterscale;
     for (int xx = 0; xx < out_size; xx++) {
-        double center = in0 + (xx + 0.5) * scale;
-        int xmin = (int)(center - support + 0.5);
+        double center = taps_center(t, xx);
+        int xmin = (int)(center - t->support + 0.5);
         if (xmin < 0) xmin = 0;
-        int xmax = (int)(center + support + 0.5);
+        int xmax = (int)(center + t->support + 0.5);
         if (xmax > in_size) xmax = in_size;
         int n = xmax - xmin;
-        if (n < 1 || n > ksize || xmin >= in_size) { /* cannot happen for support >= 3; never read out of bounds */
-            u2_free(w);
+        if (n < 1 || n > t->ksize || xmin >= in_size) { /* cannot happen for support >= 3; never read out of bounds */
+            int ks = t->ksize;
             taps_free(t);
             return u2_fail(U2NET_ERR_INTERNAL, "resize %d -> %d: position %d has %d taps (max %d)", in_size,
-                           out_size, xx, n, ksize);
+                           out_size, xx, n, ks);
         }
-        double ww = 0.0;
-        for (int x = 0; x < n; x++) {
-            w[x] = lanczos3(((double)(x + xmin) - center + 0.5) * ss);
-            ww += w[x];
-        }
-        int32_t *k = t->k + (size_t)xx * ksize;
-        for (int x = 0; x < n; x++) {
-            double v = ww != 0.0 ? w[x] / ww : w[x];
-            k[x] = v < 0 ? (int32_t)(-0.5 + v * (1 << PRECISION_BITS)) : (int32_t)(0.5 + v * (1 << PRECISION_BITS));
-        }
-        for (int x = n; x < ksize; x++) k[x] = 0;
         t->first[xx] = xmin;
         t->count[xx] = n;
+        if (table) taps_values(t, xx, t->k + (size_t)xx * t->ksize);
     }
-    u2_free(w);
     return U2NET_OK;
 }
 
@@ -186,6 +215,14 @@ static void hpass_row4(const uint8_t *in, uint8_t *out, const lanczos_taps *t) {
         out[4 * xx + 2] = clip8(s2);
         out[4 * xx + 3] = clip8(s3);
     }
+}
+
+/* One output sample group from n taps: the table-less path (any channel count). */
+static void hpass_px(const uint8_t *p, int ch, int n, const int32_t *k, uint8_t *out) {
+    uint32_t s[4] = {ROUND_HALF, ROUND_HALF, ROUND_HALF, ROUND_HALF};
+    for (int j = 0; j < n; j++, p += ch)
+        for (int c = 0; c < ch; c++) s[c] += p[c] * (uint32_t)k[j];
+    for (int c = 0; c < ch; c++) out[c] = clip8(s[c]);
 }
 
 static void hpass_row(const uint8_t *in, uint8_t *out, int ch, const lanczos_taps *t) {
@@ -301,17 +338,36 @@ static u2net_status resize_planes(const uint8_t *src, int w, int h, int ch, int 
             }
             hout = tmp;
         }
-        if (premul && !(row = u2_malloc(in_row))) {
-            s = u2_fail(U2NET_ERR_NOMEM, "cannot allocate a %zu-byte row", in_row);
-            goto done;
-        }
-        for (int r = 0; r < rows; r++) {
-            const uint8_t *in = src + (size_t)(r0 + r) * in_row;
+        if (th.k) { /* row by row with the tap table */
+            if (premul && !(row = u2_malloc(in_row))) {
+                s = u2_fail(U2NET_ERR_NOMEM, "cannot allocate a %zu-byte row", in_row);
+                goto done;
+            }
+            for (int r = 0; r < rows; r++) {
+                const uint8_t *in = src + (size_t)(r0 + r) * in_row;
+                if (premul) {
+                    premultiply_row(in, row, w, ch);
+                    in = row;
+                }
+                hpass_row(in, hout + (size_t)r * out_row, ch, &th);
+            }
+        } else { /* no table: column by column, each position's taps computed once for all rows */
+            const uint8_t *in = src + (size_t)r0 * in_row;
             if (premul) {
-                premultiply_row(in, row, w, ch);
+                size_t nb = in_row * (size_t)rows;
+                if (!(row = u2_malloc(nb))) {
+                    s = u2_fail(U2NET_ERR_NOMEM, "cannot allocate %zu bytes to premultiply alpha", nb);
+                    goto done;
+                }
+                for (int r = 0; r < rows; r++) premultiply_row(in + (size_t)r * in_row, row + (size_t)r * in_row, w, ch);
                 in = row;
             }
-            hpass_row(in, hout + (size_t)r * out_row, ch, &th);
+            for (int xx = 0; xx < ow; xx++) {
+                const int32_t *k = taps_get(&th, xx);
+                size_t off = (size_t)th.first[xx] * ch;
+                for (int r = 0; r < rows; r++)
+                    hpass_px(in + (size_t)r * in_row + off, ch, th.count[xx], k, hout + (size_t)r * out_row + (size_t)xx * ch);
+            }
         }
         vin = tmp;
         vin_row = out_row;
@@ -330,7 +386,7 @@ static u2net_status resize_planes(const uint8_t *src, int w, int h, int ch, int 
     if (need_v) {
         for (int yy = 0; yy < oh; yy++)
             vpass_row(vin + (size_t)(tv.first[yy] - y_off) * vin_row, vin_row, out_row, tv.count[yy],
-                      tv.k + (size_t)yy * tv.ksize, dst + (size_t)yy * out_row);
+                      taps_get(&tv, yy), dst + (size_t)yy * out_row);
     }
     if (premul) unpremultiply(dst, (size_t)ow * oh, ch);
 

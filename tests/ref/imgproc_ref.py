@@ -123,6 +123,9 @@ def gen_resize(cs, big):
         im = im.convert(im.mode if im.mode in ("L", "RGB", "RGBA") else "RGB")
         for ow, oh in to:
             case(f"photo_{name}_to_{ow}x{oh}", np.asarray(im), im.mode, ow, oh)
+    # extreme aspect ratios: the tap table would pass 32 MB, so the resize computes taps as it goes
+    case("extreme_L_2000000x1_to_320x1", synth("noise", 2000000, 1, "L", 7), "L", 320, 1)
+    case("extreme_RGB_2x1500000_to_3x300", synth("gradient", 2, 1500000, "RGB", 8), "RGB", 3, 300)
     # rembg's masks are L at 320x320, resized up to the photo's size
     for name in ("kodim04.mask.png", "skimage_chelsea_cat.mask.png"):
         p = os.path.join(SHARED, "fixtures", "rembg", name)
