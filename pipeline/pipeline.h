@@ -74,18 +74,21 @@ typedef struct {
 u2_pipeline_opts u2_pipeline_default_opts(const u2net_norm *norm);
 
 typedef struct {
-    const u2_image *image;      /* the input after orientation: what cutouts are made from */
-    u2_image oriented;          /* owns that image when orientation changed it (else empty) */
-    u2_image mask;              /* 8-bit L, image's size */
+    const u2_image *input;      /* the image given to u2_pipeline_mask (not owned) */
+    u2_image oriented;          /* the input after orientation, when orientation changed it (else empty) */
+    u2_image mask;              /* 8-bit L, u2_pipeline_image's size */
     double ms_preprocess;       /* orient + convert + resize + normalise */
     double ms_infer;            /* the callback */
     double ms_postprocess;      /* min-max + resize up (+ post_process) */
 } u2_pipeline_result;
 
-/* img must outlive the result (result->image may point at it). */
+/* img must outlive the result (the result refers to it when no orientation was applied). */
 u2net_status u2_pipeline_mask(const u2_image *img, const u2_pipeline_opts *opts, u2_infer_fn infer, void *user,
                               u2_pipeline_result *out);
 void u2_pipeline_result_free(u2_pipeline_result *r);
+
+/* The image the mask belongs to: the input after orientation, what cutouts are made from. */
+const u2_image *u2_pipeline_image(const u2_pipeline_result *r);
 
 typedef enum {
     U2_OUT_MASK = 0,     /* the mask, 8-bit L */

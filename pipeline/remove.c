@@ -28,6 +28,11 @@ u2_pipeline_opts u2_pipeline_default_opts(const u2net_norm *norm) {
     return o;
 }
 
+const u2_image *u2_pipeline_image(const u2_pipeline_result *r) {
+    if (!r) return NULL;
+    return r->oriented.data ? &r->oriented : r->input;
+}
+
 void u2_pipeline_result_free(u2_pipeline_result *r) {
     if (!r) return;
     u2_image_free(&r->oriented);
@@ -46,13 +51,12 @@ u2net_status u2_pipeline_mask(const u2_image *img, const u2_pipeline_opts *opts,
     double t0 = now_ms();
     u2net_status s = U2NET_OK;
     float *tensor = NULL;
-    out->image = img;
+    out->input = img;
     if (opts->apply_orientation && img->orientation >= 2 && img->orientation <= 8) {
         s = u2_orient_apply(img, img->orientation, &out->oriented);
         if (s != U2NET_OK) goto fail;
-        out->image = &out->oriented;
     }
-    const u2_image *im = out->image;
+    const u2_image *im = u2_pipeline_image(out);
     tensor = u2_malloc_aligned((size_t)3 * W * H * sizeof(float));
     if (!tensor) {
         s = u2_fail(U2NET_ERR_NOMEM, "pipeline: cannot allocate the %dx%d input tensor", W, H);
@@ -98,19 +102,20 @@ u2net_status u2_pipeline_compose(const u2_pipeline_result *r, u2_output_kind kin
                                  const uint8_t rgba[4], u2_image *out) {
     if (!out) return u2_fail(U2NET_ERR_ARG, "compose: no output image");
     memset(out, 0, sizeof *out);
-    if (!r || !r->image || !r->mask.data) return u2_fail(U2NET_ERR_ARG, "compose: no pipeline result");
+    const u2_image *img = u2_pipeline_image(r);
+    if (!img || !r->mask.data) return u2_fail(U2NET_ERR_ARG, "compose: no pipeline result");
     switch (kind) {
     case U2_OUT_MASK:
         U2_TRY(u2_image_alloc(out, r->mask.w, r->mask.h, U2_PIX_GRAY, 8));
         memcpy(out->data, r->mask.data, (size_t)r->mask.w * r->mask.h);
         return U2NET_OK;
     case U2_OUT_CUTOUT:
-        return compat_rembg ? u2_matte_rembg_cutout(r->image, &r->mask, out) : u2_matte_cutout(r->image, &r->mask, out);
+        return compat_rembg ? u2_matte_rembg_cutout(img, &r->mask, out) : u2_matte_cutout(img, &r->mask, out);
     case U2_OUT_BGCOLOR: {
         if (!rgba) return u2_fail(U2NET_ERR_ARG, "compose: background colour missing");
-        if (!compat_rembg) return u2_matte_over_color(r->image, &r->mask, rgba, out);
+        if (!compat_rembg) return u2_matte_over_color(img, &r->mask, rgba, out);
         u2_image cut;
-        U2_TRY(u2_matte_rembg_cutout(r->image, &r->mask, &cut));
+        U2_TRY(u2_matte_rembg_cutout(img, &r->mask, &cut));
         u2net_status s = u2_matte_rembg_bgcolor(&cut, rgba, out);
         u2_image_free(&cut);
         return s;

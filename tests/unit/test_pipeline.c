@@ -184,10 +184,13 @@ static void test_remove_vs_rembg(void) {
         o.post_process = rc_int(&c, "post");
         o.gray16 = U2_GRAY16_PILLOW_CLIP;
         u2_pipeline_result r;
-        u2net_status s = u2_pipeline_mask(&img, &o, fake_infer, &fn, &r);
+        u2_pipeline_result first;
+        u2net_status s = u2_pipeline_mask(&img, &o, fake_infer, &fn, &first);
         REQUIRE(s == U2NET_OK, "%s: %s", c.name, u2net_last_error());
+        r = first; /* a plain value: a copy must work on its own */
+        memset(&first, 0x5a, sizeof first);
         CHECK(fn.calls == 1 && fn.tensor_ok, "%s: the network got a different input than rembg's", c.name);
-        int W = r.image->w, H = r.image->h;
+        int W = u2_pipeline_image(&r)->w, H = u2_pipeline_image(&r)->h;
         CHECK(r.mask.w == W && r.mask.h == H, "%s: mask %dx%d for a %dx%d image", c.name, r.mask.w, r.mask.h, W, H);
         unsigned col[4];
         sscanf(rc_str(&c, "color"), "%u,%u,%u,%u", &col[0], &col[1], &col[2], &col[3]);
