@@ -75,7 +75,7 @@ $(BUILD)/obj/%_avx512.o:   ISA_FLAGS := -mavx512f -mavx512bw -mavx512vl -mavx512
 $(BUILD)/obj/%_avxvnni.o:  ISA_FLAGS := -mavx2 -mfma -mf16c -mavxvnni
 $(BUILD)/obj/%_dotprod.o:  ISA_FLAGS := -march=armv8.2-a+dotprod
 
-.PHONY: all lib test asan fuzz bench lambda-zip demo install clean help deps test-arm64
+.PHONY: all lib test asan fuzz bench bench-imgproc lambda-zip demo install clean help deps test-arm64
 .DEFAULT_GOAL := all
 
 # (a program is built once its folder has sources)
@@ -144,6 +144,19 @@ asan: ## build with AddressSanitizer + UndefinedBehaviorSanitizer in build-asan/
 	@BUILD=build-asan U2NET_SANITIZED=1 ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 \
 	    UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 sh tests/run.sh
 
+# Benchmarks: bench/bench_<name>.c links the library; bench/bench_<name>_ref.py times the Python
+# libraries that the code reproduces (test-only) on the same work.
+PYTHON  ?= $(shell test -x /usr/bin/python3 && echo /usr/bin/python3 || echo python3)
+
+$(BUILD)/bench_%: bench/bench_%.c $(LIB)
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $< $(LIB) $(LDLIBS)
+
+BENCH_RUNS ?= 5
+bench-imgproc: $(BUILD)/bench_imgproc ## time resize, post_process, cutouts at 12 MP next to Pillow and OpenCV
+	@$(BUILD)/bench_imgproc $(BENCH_RUNS)
+	@$(PYTHON) bench/bench_imgproc_ref.py $(BENCH_RUNS)
+
 FUZZ_SECONDS ?= 60
 fuzz: ## build the libFuzzer harnesses with clang in build-fuzz/ and run each FUZZ_SECONDS (default 60)
 	@sh fuzz/run.sh $(FUZZ_SECONDS)
@@ -152,6 +165,6 @@ clean: ## remove build outputs
 	rm -rf build build-asan build-fuzz build-arm64
 
 help: ## list the targets
-	@grep -E '^[a-z0-9-]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/' | sort | awk -F'\t' '{printf "  %-12s %s\n", $$1, $$2}'
+	@grep -hE '^[a-z0-9-]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/' | sort | awk -F'\t' '{printf "  %-12s %s\n", $$1, $$2}'
 
 -include $(shell find $(BUILD)/obj -name '*.d' 2>/dev/null)
