@@ -97,6 +97,7 @@ typedef struct {
     const char *source_md5;      /* hex MD5 of the file it was converted from ("" if unknown) */
     const char *source_sha256;   /* hex SHA-256 of the same */
     u2net_norm norm;
+    int input_channels;          /* C of the [1, C, H, W] input u2net_run expects (3 for RGB) */
     int n_outputs;
     int mask_output;             /* which output is the mask (0 for U²-Net's d0 and ISNet) */
     int n_ops;
