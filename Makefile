@@ -110,6 +110,9 @@ $(WT): $(call obj,$(WT_MAIN)) $(WT_LIB) $(LIB)
 $(BOOT): $(call obj,$(LAMBDA_MAIN)) $(LAM_LIB) $(LIB)
 	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
+# Shared test helpers (tests/unit/*.c that are not tests) see the same folders as the tests.
+$(BUILD)/obj/tests/%.o: ALL_CFLAGS += -Itests/unit -Iweights-tool -Iruntime/lambda -Iruntime/cli
+
 $(BUILD)/tests/%: tests/unit/%.c $(call obj,$(TEST_COMMON)) $(WT_LIB) $(LAM_LIB) $(LIB)
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) -Itests/unit -Iweights-tool -Iruntime/lambda -Iruntime/cli $(LDFLAGS) -o $@ $< \
