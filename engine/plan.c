@@ -4,12 +4,17 @@
  *  1. Lifetimes: a value lives from the step that writes it to the last step that reads its data
  *     (a resize that only borrows a value's height and width does not read it). Graph outputs live to
  *     the end. The input is copied into the arena at step 0.
- *  2. Concat in place: each input of a concat that is not already placed inside another concat is
+ *  2. Concat in place: an input of a concat that is not already placed inside another concat is
  *     placed inside the concat's output at its channel offset (NCHW, batch 1: a channel range is one
- *     contiguous block), so its producer writes straight into the concat and the concat copies
- *     nothing. A buffer then lives as long as the longest-lived value inside it.
- *  3. Placement: buffers, largest first, each at the lowest arena offset that does not overlap a
- *     buffer whose lifetime overlaps its own (greedy by size, as TFLite's arena planner). */
+ *     contiguous block), so its producer writes straight into the concat and nothing is copied. The
+ *     shared buffer then lives as long as the longest-lived value inside it, which costs memory when
+ *     an input was made long before the concat (a U-Net skip connection): so there are two policies,
+ *     "every input" and "only the input made last" (the others are copied at the concat).
+ *  3. Placement: buffers in some order, each at the lowest arena offset that does not overlap a
+ *     buffer whose lifetime overlaps its own (greedy, as TFLite's arena planner), for three orders:
+ *     largest first, earliest first, longest-lived first.
+ * Every policy/order pair is tried and the smallest arena wins (ties: the first tried), so the plan
+ * stays deterministic. */
 #include "plan.h"
 
 #include "kernels.h"
@@ -104,8 +109,6 @@ static void lifetimes(const u2net_model *m, u2_plan *p) {
     for (uint32_t v = 0; v < m->n_values; v++) {
         p->v[v].first = v == 0 ? 0 : (int)m->values[v].producer + 1;
         p->v[v].last = p->v[v].first;
-        p->v[v].parent = v;
-        p->v[v].sub = 0;
     }
     for (uint32_t i = 0; i < m->n_ops; i++) {
         const u2_op *op = &m->ops[i];
@@ -118,16 +121,26 @@ static void lifetimes(const u2net_model *m, u2_plan *p) {
     for (uint32_t k = 0; k < m->n_outputs; k++) p->v[m->outputs[k]].last = (int)m->n_ops + 1;
 }
 
-static void concat_in_place(const u2net_model *m, u2_plan *p) {
+enum { ALIAS_LATEST, ALIAS_ALL, ALIAS_POLICIES };
+
+static void concat_in_place(const u2net_model *m, u2_plan *p, int policy) {
+    for (uint32_t v = 0; v < m->n_values; v++) {
+        p->v[v].parent = v;
+        p->v[v].sub = 0;
+    }
     for (uint32_t i = 0; i < m->n_ops; i++) {
         const u2_op *op = &m->ops[i];
         if (op->type != U2_OP_CONCAT) continue;
         size_t off = 0;
         for (uint32_t k = 0; k < op->n_inputs; k++) {
             uint32_t u = op->inputs[k];
-            int once = 1;
-            for (uint32_t j = 0; j < op->n_inputs && once; j++) once = j == k || op->inputs[j] != u;
-            if (once && p->v[u].parent == u) {
+            int once = 1, latest = 1;
+            for (uint32_t j = 0; j < op->n_inputs; j++) {
+                if (j == k) continue;
+                if (op->inputs[j] == u) once = 0;
+                if (p->v[op->inputs[j]].first > p->v[u].first) latest = 0;
+            }
+            if (once && (latest || policy == ALIAS_ALL) && p->v[u].parent == u) {
                 p->v[u].parent = op->output;
                 p->v[u].sub = off;
             }
@@ -142,11 +155,24 @@ typedef struct {
     int first, last;
 } buffer;
 
+enum { ORDER_SIZE, ORDER_FIRST, ORDER_LONGEST, ORDERS };
+
+/* Placement orders; every one ends in the value id, so sorting is deterministic. */
 static int by_size_desc(const void *a, const void *b) {
     const buffer *x = a, *y = b;
     if (x->size != y->size) return x->size > y->size ? -1 : 1;
     if (x->first != y->first) return x->first < y->first ? -1 : 1;
     return x->id < y->id ? -1 : x->id > y->id;
+}
+static int by_first(const void *a, const void *b) {
+    const buffer *x = a, *y = b;
+    if (x->first != y->first) return x->first < y->first ? -1 : 1;
+    return by_size_desc(a, b);
+}
+static int by_longest(const void *a, const void *b) {
+    const buffer *x = a, *y = b;
+    if (x->last - x->first != y->last - y->first) return x->last - x->first > y->last - y->first ? -1 : 1;
+    return by_size_desc(a, b);
 }
 
 static int by_offset(const void *a, const void *b) {
@@ -155,7 +181,7 @@ static int by_offset(const void *a, const void *b) {
     return x->id < y->id ? -1 : x->id > y->id;
 }
 
-static u2net_status place_buffers(const u2net_model *m, u2_plan *p) {
+static u2net_status place_buffers(const u2net_model *m, u2_plan *p, int order) {
     const uint32_t nv = m->n_values;
     buffer *bufs = u2_calloc(nv, sizeof *bufs);
     buffer **live = u2_calloc(nv, sizeof *live);
@@ -183,7 +209,7 @@ static u2net_status place_buffers(const u2net_model *m, u2_plan *p) {
         if (p->v[v].last > b->last) b->last = p->v[v].last;
     }
     u2_free(slot);
-    qsort(bufs, nb, sizeof *bufs, by_size_desc);
+    qsort(bufs, nb, sizeof *bufs, order == ORDER_FIRST ? by_first : order == ORDER_LONGEST ? by_longest : by_size_desc);
     size_t peak = 0;
     for (uint32_t k = 0; k < nb; k++) {
         buffer *b = &bufs[k];
@@ -208,6 +234,25 @@ static u2net_status place_buffers(const u2net_model *m, u2_plan *p) {
     p->arena_floats = peak;
     u2_free(bufs);
     u2_free(live);
+    return U2NET_OK;
+}
+
+/* Try every aliasing policy and placement order; keep the smallest arena. Large graphs (where the
+ * quadratic placement gets slow) only get the first pair. */
+static u2net_status plan_memory(const u2net_model *m, u2_plan *p) {
+    lifetimes(m, p);
+    const int tries = m->n_values > 4096 ? 1 : ALIAS_POLICIES * ORDERS;
+    int best = 0;
+    size_t best_peak = SIZE_MAX;
+    for (int t = 0; t < tries; t++) {
+        concat_in_place(m, p, t / ORDERS);
+        U2_TRY(place_buffers(m, p, t % ORDERS));
+        if (p->arena_floats < best_peak) best_peak = p->arena_floats, best = t;
+    }
+    if (best != tries - 1) {
+        concat_in_place(m, p, best / ORDERS);
+        U2_TRY(place_buffers(m, p, best % ORDERS));
+    }
     return U2NET_OK;
 }
 
@@ -255,11 +300,7 @@ u2net_status u2_plan_build(const u2net_model *m, int h, int w, u2_plan *p) {
     p->v = u2_calloc(m->n_values, sizeof *p->v);
     if (!p->v) return u2_fail(U2NET_ERR_NOMEM, "out of memory planning %u values", m->n_values);
     u2net_status s = infer_shapes(m, p);
-    if (s == U2NET_OK) {
-        lifetimes(m, p);
-        concat_in_place(m, p);
-        s = place_buffers(m, p);
-    }
+    if (s == U2NET_OK) s = plan_memory(m, p);
     if (s != U2NET_OK) {
         u2_plan_free(p);
         return s;

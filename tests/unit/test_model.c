@@ -4,6 +4,7 @@
  * counts); one context serves 1x1, 320x320 and 97x131 in turn and matches ONNX Runtime's goldens. */
 #include "format.h"
 #include "model.h"
+#include "plan.h"
 #include "test.h"
 #include "tutil.h"
 #include "wtool.h"
@@ -363,6 +364,55 @@ static void test_deterministic_runs(void) {
     u2net_model_free(m);
 }
 
+/* The memory plan's invariant: two values whose lifetimes overlap never share memory, unless one is
+ * placed inside the other (a concat written in place); everything fits inside the arena. */
+static int inside(const u2_plan *p, uint32_t a, uint32_t b) { /* is a placed (transitively) inside b? */
+    while (p->v[a].parent != a) {
+        a = p->v[a].parent;
+        if (a == b) return 1;
+    }
+    return 0;
+}
+
+static void check_plan(const u2net_model *m, int h, int w) {
+    u2_plan p;
+    REQUIRE(u2_plan_build(m, h, w, &p) == U2NET_OK, "%dx%d: %s", h, w, u2net_last_error());
+    int bad = 0;
+    for (uint32_t a = 0; a < m->n_values && !bad; a++) {
+        const u2_plan_value *x = &p.v[a];
+        CHECK(x->offset + x->n <= p.arena_floats, "%dx%d: value %u ends past the arena", h, w, a);
+        CHECK((x->offset & 15) == 0 || x->parent != a, "%dx%d: buffer %u not 64-byte aligned", h, w, a);
+        for (uint32_t b = a + 1; b < m->n_values && !bad; b++) {
+            const u2_plan_value *y = &p.v[b];
+            if (x->last < y->first || y->last < x->first) continue; /* never alive together */
+            if (inside(&p, a, b) || inside(&p, b, a)) continue;
+            if (x->offset < y->offset + y->n && y->offset < x->offset + x->n) {
+                CHECK(0, "%dx%d: '%s' [%d, %d] and '%s' [%d, %d] overlap in memory", h, w, m->values[a].name, x->first,
+                      x->last, m->values[b].name, y->first, y->last);
+                bad = 1;
+            }
+        }
+    }
+    CHECK(p.arena_floats <= p.naive_floats, "%dx%d: plan %zu floats, more than one buffer per value (%zu)", h, w,
+          p.arena_floats, p.naive_floats);
+    u2_plan_free(&p);
+}
+
+static void test_memory_plan_invariants(void) {
+    REQUIRE(g_model, "no model");
+    u2net_model *m;
+    REQUIRE(u2net_model_load_memory(g_model, g_len, &m) == U2NET_OK, "%s", u2net_last_error());
+    check_plan(m, 1, 1);
+    check_plan(m, 7, 5);
+    u2net_model_free(m);
+    if (!g_u2netp) return;
+    REQUIRE(u2net_model_load_memory(g_u2netp, g_u2netp_len, &m) == U2NET_OK, "%s", u2net_last_error());
+    check_plan(m, 320, 320);
+    check_plan(m, 97, 131);
+    check_plan(m, 1, 1);
+    u2net_model_free(m);
+}
+
 static void test_file_load_matches_memory(void) {
     REQUIRE(g_model, "no model");
     char path[512];
@@ -400,6 +450,7 @@ int main(void) {
     RUN(test_api_arguments);
     RUN(test_allocation_failures);
     RUN(test_file_load_matches_memory);
+    RUN(test_memory_plan_invariants);
     RUN(test_deterministic_runs);
     RUN(test_context_reuse_across_sizes);
     free(g_model);
