@@ -164,7 +164,7 @@ u2net_status u2w_attr_ints(const onnx_node *n, const char *name, int64_t *out, s
     if (a->n_ints > max)
         return u2_fail(U2NET_ERR_UNSUPPORTED, NODE_FMT ": attribute '%s' has %zu values (at most %zu supported)",
                        NODE_ARGS(n), name, a->n_ints, max);
-    memcpy(out, a->ints, a->n_ints * sizeof *out);
+    if (a->n_ints) memcpy(out, a->ints, a->n_ints * sizeof *out);
     *count = a->n_ints;
     return U2NET_OK;
 }

@@ -121,7 +121,7 @@ u2net_status u2w_conv_constant(cv *c, const onnx_node *n) {
         s->f32 = u2w_alloc(c->a, s->n ? s->n : 1, sizeof *s->f32);
         if (!s->f32) return u2_fail(U2NET_ERR_NOMEM, "out of memory for a constant");
         if (one) s->f32[0] = a->f;
-        else memcpy(s->f32, a->floats, s->n * sizeof *s->f32);
+        else if (s->n) memcpy(s->f32, a->floats, s->n * sizeof *s->f32);
         s->ndim = one ? 0 : 1;
         s->dims[0] = (int64_t)s->n;
         return U2NET_OK;
@@ -132,7 +132,7 @@ u2net_status u2w_conv_constant(cv *c, const onnx_node *n) {
         s->i64 = u2w_alloc(c->a, s->n ? s->n : 1, sizeof *s->i64);
         if (!s->i64) return u2_fail(U2NET_ERR_NOMEM, "out of memory for a constant");
         if (one) s->i64[0] = a->i;
-        else memcpy(s->i64, a->ints, s->n * sizeof *s->i64);
+        else if (s->n) memcpy(s->i64, a->ints, s->n * sizeof *s->i64);
         s->is_int = 1;
         s->ndim = one ? 0 : 1;
         s->dims[0] = (int64_t)s->n;
