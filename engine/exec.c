@@ -23,11 +23,20 @@ typedef struct {
 
 static float *value_ptr(const u2net_ctx *c, uint32_t v) { return c->arena + c->plan.v[v].offset; }
 
+/* Conv output channels are split in groups of 4: the reference conv computes 4 channels per pass. */
+#define CONV_GRAIN 4
+
 static void job_run(void *arg, int t, int n) {
     const job *j = arg;
     size_t b, e;
-    u2_split(j->units, t, n, &b, &e);
-    if (b == e) return;
+    if (j->op->type == U2_OP_CONV) {
+        u2_split((j->units + CONV_GRAIN - 1) / CONV_GRAIN, t, n, &b, &e);
+        b *= CONV_GRAIN;
+        e = e * CONV_GRAIN < j->units ? e * CONV_GRAIN : j->units;
+    } else {
+        u2_split(j->units, t, n, &b, &e);
+    }
+    if (b >= e) return;
     const u2_kernels *k = j->c->k;
     switch (j->op->type) {
     case U2_OP_CONV: {

@@ -79,7 +79,7 @@ u2net_status u2w_info(FILE *f, const u2net_model *m, int h, int w) {
     fprintf(f, "\ntotals: %s parameters; %.2f GMAC at %dx%d", grouped(g1, sizeof g1, m->n_params), (double)p.macs / 1e9, h, w);
     if (have320 && (h != 320 || w != 320)) fprintf(f, ", %.2f GMAC at 320x320", (double)p320.macs / 1e9);
     if (!have320) fprintf(f, " (the model does not run at 320x320)");
-    fprintf(f, "\npeak activation memory at %dx%d: %.1f MB (%s bytes; one buffer per value would need %.1f MB)\n", h, w,
+    fprintf(f, "\npeak activation memory at %dx%d: %.1f MiB (%s bytes; one buffer per value would need %.1f MiB)\n", h, w,
             (double)p.arena_floats * 4 / 1048576.0, grouped(g2, sizeof g2, (uint64_t)p.arena_floats * 4),
             (double)p.naive_floats * 4 / 1048576.0);
     u2_plan_free(&p);
