@@ -413,6 +413,43 @@ static void test_memory_plan_invariants(void) {
     u2net_model_free(m);
 }
 
+/* U2NET_DUMP=DIR writes every op's output, named NNN_<value>.f32, as the pass produces it. */
+static void test_dump_intermediates(void) {
+    REQUIRE(g_model, "no model");
+    char dir[400], cmd[900], path[700];
+    snprintf(dir, sizeof dir, "%s/dump", test_tmp_dir());
+    snprintf(cmd, sizeof cmd, "rm -rf '%s' && mkdir -p '%s'", dir, dir);
+    REQUIRE(system(cmd) == 0, "cannot make %s", dir);
+    u2net_model *m;
+    u2net_ctx *c;
+    REQUIRE(u2net_model_load_memory(g_model, g_len, &m) == U2NET_OK, "%s", u2net_last_error());
+    setenv("U2NET_DUMP", dir, 1);
+    u2net_status s = u2net_ctx_init(m, NULL, &c);
+    unsetenv("U2NET_DUMP");
+    REQUIRE(s == U2NET_OK, "%s", u2net_last_error());
+    float x[3 * 5 * 7];
+    for (int i = 0; i < 3 * 5 * 7; i++) x[i] = (float)(i % 5) * 0.3f - 0.6f;
+    REQUIRE(u2net_run(c, x, 5, 7) == U2NET_OK, "%s", u2net_last_error());
+    /* the last op writes output d1; its dump must hold exactly what get_output returns */
+    uint32_t last = m->n_ops - 1;
+    snprintf(path, sizeof path, "%s/%03u_%s.f32", dir, last, m->values[m->ops[last].output].name);
+    size_t n;
+    float *d = (float *)tu_read(path, &n);
+    REQUIRE(d, "no dump %s", path);
+    u2net_tensor t;
+    u2net_get_output(c, 1, &t);
+    CHECK(n == (size_t)t.c * t.h * t.w * 4 && memcmp(d, t.data, n) == 0, "%s differs from output 1", path);
+    free(d);
+    int files = 0;
+    for (uint32_t i = 0; i < m->n_ops; i++) {
+        snprintf(path, sizeof path, "%s/%03u_%s.f32", dir, i, m->values[m->ops[i].output].name);
+        files += tu_exists(path);
+    }
+    CHECK(files == (int)m->n_ops, "%d dumps for %u ops", files, m->n_ops);
+    u2net_ctx_free(c);
+    u2net_model_free(m);
+}
+
 static void test_file_load_matches_memory(void) {
     REQUIRE(g_model, "no model");
     char path[512];
@@ -451,6 +488,7 @@ int main(void) {
     RUN(test_allocation_failures);
     RUN(test_file_load_matches_memory);
     RUN(test_memory_plan_invariants);
+    RUN(test_dump_intermediates);
     RUN(test_deterministic_runs);
     RUN(test_context_reuse_across_sizes);
     free(g_model);
