@@ -33,6 +33,7 @@ u2net_status u2net_ctx_init(const u2net_model *m, const u2net_ctx_params *params
     c->m = m;
     c->k = m->kernels;
     c->n_threads = n;
+    c->max_memory = params ? params->max_memory : 0;
     const char *dump = getenv("U2NET_DUMP");
     if (dump && *dump) {
         size_t len = strlen(dump);
@@ -69,6 +70,16 @@ static u2net_status prepare(u2net_ctx *c, int h, int w) {
     u2_plan_free(&c->plan);
     u2_plan p;
     U2_TRY(u2_plan_build(c->m, h, w, &p));
+    if (c->max_memory) {
+        size_t need = 0, scratch;
+        int ok = u2_mul_ok(p.arena_floats, sizeof(float), &need) &&
+                 u2_mul_ok((p.scratch_bytes + 63) / 64 * 64, (size_t)c->n_threads, &scratch) && u2_add_ok(need, scratch, &need);
+        if (!ok || need > c->max_memory) {
+            u2_plan_free(&p);
+            return u2_fail(U2NET_ERR_LIMIT, "a %dx%d run needs %.1f MiB of activations, the context allows %.1f MiB", h, w,
+                           ok ? (double)need / 1048576.0 : 1e30, (double)c->max_memory / 1048576.0);
+        }
+    }
     if (p.arena_floats > c->arena_cap) {
         size_t bytes;
         if (!u2_mul_ok(p.arena_floats, sizeof(float), &bytes)) {

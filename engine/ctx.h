@@ -14,6 +14,7 @@ struct u2net_ctx {
     const u2_kernels *k;
     u2_pool *pool;
     int n_threads;
+    size_t max_memory;        /* 0: no limit */
 
     u2_plan plan;             /* for plan.h x plan.w; plan.v == NULL: none yet */
     float *arena;             /* (arena_cap) floats, 64-aligned; values live at plan.v[i].offset */

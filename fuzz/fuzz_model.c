@@ -17,7 +17,7 @@ static void run_at(const u2net_model *m, int h, int w) {
     u2_plan_free(&p);
     if (!cheap) return;
     u2net_ctx *c;
-    u2net_ctx_params prm = {.n_threads = 2};
+    u2net_ctx_params prm = {.n_threads = 2, .max_memory = 64u << 20};
     if (u2net_ctx_init(m, &prm, &c) != U2NET_OK) return;
     size_t n = (size_t)m->input_channels * (size_t)h * (size_t)w;
     float *x = malloc(n * sizeof *x);

@@ -22,7 +22,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
             int cheap = p.macs < 20000000 && p.arena_floats < (4u << 20);
             u2_plan_free(&p);
             u2net_ctx *c;
-            u2net_ctx_params prm = {.n_threads = 1};
+            u2net_ctx_params prm = {.n_threads = 1, .max_memory = 64u << 20};
             if (cheap && u2net_ctx_init(m, &prm, &c) == U2NET_OK) {
                 float x[5 * 3 * 16] = {0};
                 size_t n = (size_t)m->input_channels * 15;

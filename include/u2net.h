@@ -123,7 +123,10 @@ int u2net_model_mask_output(const u2net_model *model);
 typedef struct u2net_ctx u2net_ctx;
 
 typedef struct {
-    int n_threads;   /* 0: the CPUs this process may run on (or $U2NET_THREADS) */
+    int n_threads;      /* 0: the CPUs this process may run on (or $U2NET_THREADS) */
+    size_t max_memory;  /* bytes of activations + scratch a run may use; 0: no limit. A run that would
+                           need more fails with U2NET_ERR_LIMIT before allocating (a hostile model or a
+                           huge input cannot make the process allocate without bound) */
 } u2net_ctx_params;
 
 u2net_ctx_params u2net_ctx_default_params(void);

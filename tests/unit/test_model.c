@@ -192,6 +192,16 @@ static void test_api_arguments(void) {
     CHECK(u2net_run(c, x, 40000, 1) == U2NET_ERR_LIMIT, "height over the cap: %s", u2net_last_error());
     CHECK(u2net_run(c, x, 4, 4) == U2NET_OK, "%s", u2net_last_error());
     CHECK(u2net_get_output(c, 2, &t) == U2NET_ERR_ARG, "output 2 of 2");
+    /* a memory cap: 4x4 fits in 64 KiB, 300x300 does not, and fails before allocating */
+    u2net_ctx *capped;
+    p.max_memory = 64 * 1024;
+    REQUIRE(u2net_ctx_init(m, &p, &capped) == U2NET_OK, "%s", u2net_last_error());
+    float *big = calloc(3 * 300 * 300, sizeof *big);
+    CHECK(u2net_run(capped, x, 4, 4) == U2NET_OK, "4x4 under the cap: %s", u2net_last_error());
+    CHECK(u2net_run(capped, big, 300, 300) == U2NET_ERR_LIMIT && tu_has(u2net_last_error(), "the context allows 0.1 MiB"),
+          "300x300 over the cap: %s", u2net_last_error());
+    free(big);
+    u2net_ctx_free(capped);
     CHECK(u2net_get_output(c, -1, &t) == U2NET_ERR_ARG, "output -1");
     CHECK(u2net_get_output(c, 1, &t) == U2NET_OK && t.c == 1 && t.h == 2 && t.w == 2, "d1 is at the pooled size: %dx%dx%d",
           t.c, t.h, t.w);
