@@ -110,6 +110,11 @@ $(WT): $(call obj,$(WT_MAIN)) $(WT_LIB) $(LIB)
 $(BOOT): $(call obj,$(LAMBDA_MAIN)) $(LAM_LIB) $(LIB)
 	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
+# Shared test helpers (tests/unit/*.c that are not tests) see the same folders as the tests, and are
+# kept (make would delete them as intermediates and rebuild them every time).
+$(BUILD)/obj/tests/%.o: ALL_CFLAGS += -Itests/unit -Iweights-tool -Iruntime/lambda -Iruntime/cli
+.SECONDARY: $(call obj,$(TEST_COMMON))
+
 $(BUILD)/tests/%: tests/unit/%.c $(call obj,$(TEST_COMMON)) $(WT_LIB) $(LAM_LIB) $(LIB)
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) -Itests/unit -Iweights-tool -Iruntime/lambda -Iruntime/cli $(LDFLAGS) -o $@ $< \

@@ -100,6 +100,7 @@ typedef struct {
     const char *source_md5;      /* hex MD5 of the file it was converted from ("" if unknown) */
     const char *source_sha256;   /* hex SHA-256 of the same */
     u2net_norm norm;
+    int input_channels;          /* C of the [1, C, H, W] input u2net_run expects (3 for RGB) */
     int n_outputs;
     int mask_output;             /* which output is the mask (0 for U²-Net's d0 and ISNet) */
     int n_ops;
@@ -125,7 +126,10 @@ int u2net_model_mask_output(const u2net_model *model);
 typedef struct u2net_ctx u2net_ctx;
 
 typedef struct {
-    int n_threads;   /* 0: the CPUs this process may run on (or $U2NET_THREADS) */
+    int n_threads;      /* 0: the CPUs this process may run on (or $U2NET_THREADS) */
+    size_t max_memory;  /* bytes of activations + scratch a run may use; 0: no limit. A run that would
+                           need more fails with U2NET_ERR_LIMIT before allocating (a hostile model or a
+                           huge input cannot make the process allocate without bound) */
 } u2net_ctx_params;
 
 u2net_ctx_params u2net_ctx_default_params(void);

@@ -1,0 +1,32 @@
+/*
+ * ctx.h - an inference context: the activation arena, the memory plan for the current input size and
+ * the worker threads. Internal; the public calls are in u2net.h.
+ */
+#ifndef U2NET_CTX_H
+#define U2NET_CTX_H
+
+#include "kernels.h"
+#include "plan.h"
+#include "pool.h"
+
+struct u2net_ctx {
+    const u2net_model *m;
+    const u2_kernels *k;
+    u2_pool *pool;
+    int n_threads;
+    size_t max_memory;        /* 0: no limit */
+
+    u2_plan plan;             /* for plan.h x plan.w; plan.v == NULL: none yet */
+    float *arena;             /* (arena_cap) floats, 64-aligned; values live at plan.v[i].offset */
+    size_t arena_cap;
+    uint8_t *scratch;         /* n_threads x scratch_each bytes for conv kernels */
+    size_t scratch_each;
+    int have_output;          /* the last run succeeded: outputs are readable */
+
+    char *dump_dir;           /* $U2NET_DUMP at init: write every op's output there */
+};
+
+/* Run every op of the model on the prepared arena (exec.c). */
+u2net_status u2_exec_run(u2net_ctx *ctx);
+
+#endif /* U2NET_CTX_H */

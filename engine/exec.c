@@ -1,0 +1,157 @@
+/* exec.c - the forward pass: every op in file order, on arena offsets from the plan, through the
+ * kernel table, split across the context's threads by output channel (conv, pool, resize) or by
+ * element range (add, sigmoid, relu). Splitting by output never changes a result, so outputs are the
+ * same for any thread count.
+ *
+ * Debug: with U2NET_DUMP=DIR in the environment when the context was made, every op's output is
+ * written to DIR/NNN_<value name>.f32 (raw float32, [c, h, w]) as it is produced. */
+#include "ctx.h"
+
+#include <errno.h>
+#include <stdio.h>
+
+typedef struct {
+    const u2net_ctx *c;
+    const u2_op *op;
+    size_t units;                 /* what is split across threads */
+    u2_conv_args conv;
+    u2_pool_args pool;
+    u2_resize_args resize;
+    const float *a, *b;           /* elementwise inputs */
+    float *y;
+} job;
+
+static float *value_ptr(const u2net_ctx *c, uint32_t v) { return c->arena + c->plan.v[v].offset; }
+
+/* Conv output channels are split in groups of 4: the reference conv computes 4 channels per pass. */
+#define CONV_GRAIN 4
+
+static void job_run(void *arg, int t, int n) {
+    const job *j = arg;
+    size_t b, e;
+    if (j->op->type == U2_OP_CONV) {
+        u2_split((j->units + CONV_GRAIN - 1) / CONV_GRAIN, t, n, &b, &e);
+        b *= CONV_GRAIN;
+        e = e * CONV_GRAIN < j->units ? e * CONV_GRAIN : j->units;
+    } else {
+        u2_split(j->units, t, n, &b, &e);
+    }
+    if (b >= e) return;
+    const u2_kernels *k = j->c->k;
+    switch (j->op->type) {
+    case U2_OP_CONV: {
+        u2_conv_args a = j->conv;
+        a.scratch = j->c->scratch ? j->c->scratch + (size_t)t * j->c->scratch_each : NULL;
+        k->conv(&a, (int)b, (int)e);
+        break;
+    }
+    case U2_OP_MAXPOOL: k->maxpool(&j->pool, (int)b, (int)e); break;
+    case U2_OP_RESIZE: k->resize(&j->resize, (int)b, (int)e); break;
+    case U2_OP_ADD: k->add(j->a, j->b, j->y, b, e, (j->op->flags & U2_OPF_RELU) != 0); break;
+    case U2_OP_SIGMOID: k->sigmoid(j->a, j->y, b, e); break;
+    case U2_OP_RELU: k->relu(j->a, j->y, b, e); break;
+    default: break;
+    }
+}
+
+/* Concat: inputs the plan placed inside the output are already there; copy the others. */
+static void run_concat(const u2net_ctx *c, const u2_op *op) {
+    float *dst = value_ptr(c, op->output);
+    for (uint32_t k = 0; k < op->n_inputs; k++) {
+        const u2_plan_value *v = &c->plan.v[op->inputs[k]];
+        const float *src = value_ptr(c, op->inputs[k]);
+        if (src != dst) memmove(dst, src, v->n * sizeof(float));
+        dst += v->n;
+    }
+}
+
+static void setup_job(const u2net_ctx *c, const u2_op *op, uint32_t i, job *j) {
+    const u2_plan_value *x = &c->plan.v[op->inputs[0]], *y = &c->plan.v[op->output];
+    const int32_t *q = op->p;
+    memset(j, 0, sizeof *j);
+    j->c = c;
+    j->op = op;
+    j->a = value_ptr(c, op->inputs[0]);
+    j->y = value_ptr(c, op->output);
+    j->units = y->n;
+    switch (op->type) {
+    case U2_OP_CONV: {
+        u2_conv_args *a = &j->conv;
+        a->x = j->a, a->ic = x->c, a->ih = x->h, a->iw = x->w;
+        a->y = j->y, a->oc = y->c, a->oh = y->h, a->ow = y->w;
+        a->w = c->m->tensors[op->weight].data;
+        a->b = op->bias != U2_NONE ? c->m->tensors[op->bias].data : NULL;
+        a->kh = q[U2_CONV_KH], a->kw = q[U2_CONV_KW], a->sh = q[U2_CONV_SH], a->sw = q[U2_CONV_SW];
+        a->pt = q[U2_CONV_PAD_T], a->pl = q[U2_CONV_PAD_L];
+        a->dh = q[U2_CONV_DH], a->dw = q[U2_CONV_DW], a->groups = q[U2_CONV_GROUPS];
+        a->relu = (op->flags & U2_OPF_RELU) != 0;
+        a->packed = c->m->packed ? c->m->packed[i] : NULL;
+        j->units = (size_t)y->c;
+        break;
+    }
+    case U2_OP_MAXPOOL: {
+        u2_pool_args *a = &j->pool;
+        a->x = j->a, a->c = x->c, a->ih = x->h, a->iw = x->w;
+        a->y = j->y, a->oh = y->h, a->ow = y->w;
+        a->kh = q[U2_POOL_KH], a->kw = q[U2_POOL_KW], a->sh = q[U2_POOL_SH], a->sw = q[U2_POOL_SW];
+        a->pt = q[U2_POOL_PAD_T], a->pl = q[U2_POOL_PAD_L];
+        j->units = (size_t)y->c;
+        break;
+    }
+    case U2_OP_RESIZE: {
+        u2_resize_args *a = &j->resize;
+        a->x = j->a, a->c = x->c, a->ih = x->h, a->iw = x->w;
+        a->y = j->y, a->oh = y->h, a->ow = y->w;
+        a->mode = q[U2_RESIZE_MODE], a->coord = q[U2_RESIZE_COORD], a->nearest = q[U2_RESIZE_NEAREST];
+        if (q[U2_RESIZE_TARGET] == U2_RESIZE_BY_SCALE) {
+            a->scale_h = u2_f32_from_bits((uint32_t)q[U2_RESIZE_SCALE_H]);
+            a->scale_w = u2_f32_from_bits((uint32_t)q[U2_RESIZE_SCALE_W]);
+        } else { /* ONNX: with sizes, the scale is output / input */
+            a->scale_h = (float)y->h / (float)x->h;
+            a->scale_w = (float)y->w / (float)x->w;
+        }
+        j->units = (size_t)y->c;
+        break;
+    }
+    case U2_OP_ADD: j->b = value_ptr(c, op->inputs[1]); break;
+    default: break;
+    }
+}
+
+/* "NNN_name.f32" with anything but [A-Za-z0-9._-] turned into '_'. */
+static u2net_status dump_value(const u2net_ctx *c, uint32_t i, uint32_t v) {
+    char name[96], path[4096];
+    const char *src = c->m->values[v].name;
+    size_t k = 0;
+    for (; src[k] && k < sizeof name - 1; k++) {
+        char ch = src[k];
+        int ok = (ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') || (ch >= '0' && ch <= '9') || ch == '.' ||
+                 ch == '-' || ch == '_';
+        name[k] = ok ? ch : '_';
+    }
+    name[k] = 0;
+    snprintf(path, sizeof path, "%s/%03u_%s.f32", c->dump_dir, i, name);
+    FILE *f = fopen(path, "wb");
+    if (!f) return u2_fail(U2NET_ERR_IO, "U2NET_DUMP: cannot write '%s': %s", path, strerror(errno));
+    const u2_plan_value *pv = &c->plan.v[v];
+    size_t n = fwrite(value_ptr(c, v), sizeof(float), pv->n, f);
+    int bad = fclose(f) != 0 || n != pv->n;
+    if (bad) return u2_fail(U2NET_ERR_IO, "U2NET_DUMP: short write to '%s'", path);
+    return U2NET_OK;
+}
+
+u2net_status u2_exec_run(u2net_ctx *c) {
+    const u2net_model *m = c->m;
+    for (uint32_t i = 0; i < m->n_ops; i++) {
+        const u2_op *op = &m->ops[i];
+        if (op->type == U2_OP_CONCAT) {
+            run_concat(c, op);
+        } else {
+            job j;
+            setup_job(c, op, i, &j);
+            u2_pool_run(c->pool, job_run, &j);
+        }
+        if (c->dump_dir) U2_TRY(dump_value(c, i, op->output));
+    }
+    return U2NET_OK;
+}

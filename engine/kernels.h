@@ -1,0 +1,75 @@
+/*
+ * kernels.h - the one table of compute functions the executor calls. dispatch.c fills it once per
+ * process: the generic C entries (engine/ops/, the specification) first, then whatever a CPU probe or
+ * $U2NET_ISA selects. Ops and the executor never name an ISA; a new kernel set is a new folder under
+ * engine/kernels/<isa>/ plus one line in dispatch.c.
+ *
+ * Every entry computes a slice [begin, end) of its output (output channels, or elements), so the
+ * executor can split any op across threads; a slice's result must not depend on how the work was split.
+ */
+#ifndef U2NET_KERNELS_H
+#define U2NET_KERNELS_H
+
+#include "base.h"
+
+typedef struct {
+    const float *x;               /* (ic, ih, iw) */
+    int ic, ih, iw;
+    float *y;                     /* (oc, oh, ow) */
+    int oc, oh, ow;
+    const float *w;               /* (oc, ic / groups, kh, kw) */
+    const float *b;               /* (oc) or NULL */
+    int kh, kw, sh, sw;           /* kernel, stride */
+    int pt, pl;                   /* top and left padding (bottom/right are implied by oh, ow) */
+    int dh, dw, groups;           /* dilation, groups */
+    int relu;                     /* fused max(0, .) */
+    const void *packed;           /* what conv_prepare made for this conv, or NULL */
+    void *scratch;                /* conv_scratch() bytes for this thread, 64-aligned, or NULL */
+} u2_conv_args;
+
+typedef struct {
+    const float *x;               /* (c, ih, iw) */
+    int c, ih, iw;
+    float *y;                     /* (c, oh, ow) */
+    int oh, ow;
+    int kh, kw, sh, sw, pt, pl;
+} u2_pool_args;
+
+typedef struct {
+    const float *x;               /* (c, ih, iw) */
+    int c, ih, iw;
+    float *y;                     /* (c, oh, ow) */
+    int oh, ow;
+    int mode;                     /* enum u2_resize_mode */
+    int coord;                    /* enum u2_resize_coord */
+    int nearest;                  /* enum u2_resize_nearest */
+    float scale_h, scale_w;       /* output / input, as ONNX defines it (given scales, or sizes ratio) */
+} u2_resize_args;
+
+typedef struct u2_kernels {
+    const char *isa;              /* "generic", later "avx2", "avx512", "neon" */
+
+    /* Optional (NULL: weights are used as stored). Called once per conv when a model is loaded, with
+     * a (the shapes and a->w; no activations): makes what conv() will find in a->packed. */
+    u2net_status (*conv_prepare)(const u2_conv_args *a, void **packed);
+    void (*conv_release)(void *packed);
+    /* Optional: bytes of per-thread scratch conv() needs for these shapes (NULL: none). */
+    size_t (*conv_scratch)(const u2_conv_args *a);
+    /* Output channels [oc0, oc1). */
+    void (*conv)(const u2_conv_args *a, int oc0, int oc1);
+    /* Channels [c0, c1). */
+    void (*maxpool)(const u2_pool_args *a, int c0, int c1);
+    void (*resize)(const u2_resize_args *a, int c0, int c1);
+    /* Elements [i0, i1). */
+    void (*add)(const float *a, const float *b, float *y, size_t i0, size_t i1, int relu);
+    void (*sigmoid)(const float *x, float *y, size_t i0, size_t i1);
+    void (*relu)(const float *x, float *y, size_t i0, size_t i1);
+} u2_kernels;
+
+/* The table for this process (filled on first call; thread-safe). Never NULL. */
+const u2_kernels *u2_kernels_get(void);
+
+/* The generic C entries (the reference ops), whatever $U2NET_ISA says: what tests compare against. */
+const u2_kernels *u2_kernels_generic(void);
+
+#endif /* U2NET_KERNELS_H */

@@ -1,0 +1,38 @@
+/* fuzz_onnx.c - libFuzzer harness for the ONNX reader and the converter (weights-tool): any bytes must
+ * convert or fail with a status, never crash, hang or leak; and whatever converts must load and run. */
+#include "model.h"
+#include "plan.h"
+#include "wtool.h"
+
+#include <stdlib.h>
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
+    uint8_t *out = NULL;
+    size_t len = 0;
+    if (u2w_convert(data, size, NULL, &out, &len, NULL) != U2NET_OK) return 0;
+    u2net_model *m;
+    u2net_status s = u2net_model_load_memory(out, len, &m);
+    /* the converter must never write a file the loader calls malformed */
+    if (s == U2NET_ERR_FORMAT || s == U2NET_ERR_GRAPH || s == U2NET_ERR_INTERNAL || s == U2NET_ERR_TRUNCATED) abort();
+    if (s == U2NET_OK) {
+        u2_plan p;
+        if (u2_plan_build(m, 5, 3, &p) == U2NET_OK) {
+            int cheap = p.macs < 20000000 && p.arena_floats < (4u << 20);
+            u2_plan_free(&p);
+            u2net_ctx *c;
+            u2net_ctx_params prm = {.n_threads = 1, .max_memory = 64u << 20};
+            if (cheap && u2net_ctx_init(m, &prm, &c) == U2NET_OK) {
+                float x[5 * 3 * 16] = {0};
+                size_t n = (size_t)m->input_channels * 15;
+                for (size_t i = 0; i < n && i < sizeof x / sizeof x[0]; i++) x[i] = (float)(i % 7) - 3.0f;
+                if (n <= sizeof x / sizeof x[0]) u2net_run(c, x, 5, 3);
+                u2net_ctx_free(c);
+            }
+        }
+        u2net_model_free(m);
+    }
+    u2_free(out);
+    return 0;
+}

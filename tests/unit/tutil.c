@@ -1,0 +1,148 @@
+/* test_util.c - see tutil.h. */
+#include "tutil.h"
+
+#include "base.h"
+#include "format.h"
+#include "onnx_build.h"
+#include "wtool.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+const char *tu_data_dir(void) {
+    static char dir[1024];
+    const char *root = getenv("U2NET_ROOT");
+    snprintf(dir, sizeof dir, "%s/tests/data", root && *root ? root : ".");
+    return dir;
+}
+
+uint8_t *tu_read(const char *path, size_t *len) {
+    FILE *f = fopen(path, "rb");
+    if (!f) return NULL;
+    fseek(f, 0, SEEK_END);
+    long n = ftell(f);
+    fseek(f, 0, SEEK_SET);
+    uint8_t *p = malloc(n > 0 ? (size_t)n : 1);
+    if (p && n > 0 && fread(p, 1, (size_t)n, f) != (size_t)n) {
+        free(p);
+        p = NULL;
+    }
+    fclose(f);
+    if (p) *len = (size_t)n;
+    return p;
+}
+
+int tu_write(const char *path, const void *p, size_t n) {
+    FILE *f = fopen(path, "wb");
+    if (!f) return 0;
+    int ok = fwrite(p, 1, n, f) == n;
+    return fclose(f) == 0 && ok;
+}
+
+int tu_exists(const char *path) {
+    struct stat st;
+    return stat(path, &st) == 0;
+}
+
+static float wval(int i, float scale) { /* deterministic weights in [-scale, scale] */
+    uint32_t h = (uint32_t)i * 2654435761u;
+    h ^= h >> 13;
+    h *= 0x5bd1e995u;
+    h ^= h >> 15;
+    return ((float)(h % 2001) / 1000.0f - 1.0f) * scale;
+}
+
+static void add_weights(ob_model *m, const char *name, int oc, int ic, int k, int seed) {
+    int n = oc * ic * k * k;
+    float *w = malloc((size_t)n * sizeof *w);
+    float b[64];
+    for (int i = 0; i < n; i++) w[i] = wval(seed * 1000 + i, 1.5f / sqrtf((float)(ic * k * k)));
+    ob_init_f32(m, name, 4, (int64_t[]){oc, ic, k, k}, w, OB_RAW);
+    char bn[64];
+    snprintf(bn, sizeof bn, "%s_b", name);
+    for (int i = 0; i < oc; i++) b[i] = wval(seed * 77 + i, 0.2f);
+    ob_init_f32(m, bn, 1, (int64_t[]){oc}, b, OB_RAW);
+    free(w);
+}
+
+uint8_t *tu_tiny_onnx(size_t *len) {
+    ob_model m;
+    ob_init(&m, 11);
+    ob_input(&m, "x", 1, 4, (int64_t[]){1, 3, -1, -1});
+    add_weights(&m, "w1", 4, 3, 3, 1);
+    add_weights(&m, "w2", 4, 4, 3, 2);
+    add_weights(&m, "w3", 4, 8, 1, 3);
+    add_weights(&m, "w4", 1, 4, 1, 4);
+    add_weights(&m, "w5", 1, 4, 3, 5);
+    ob_init_i64(&m, "i2", 0, NULL, (int64_t[]){2});
+    ob_init_i64(&m, "i3", 0, NULL, (int64_t[]){3});
+    ob_init_i64(&m, "nc", 1, (int64_t[]){2}, (int64_t[]){1, 4});
+    ob_attr c3[] = {OB_INTS("kernel_shape", 2, 3, 3), OB_INTS("pads", 4, 1, 1, 1, 1)};
+    ob_node(&m, "Conv", "conv1", "x,w1,w1_b", "c1", c3, 2);
+    ob_node(&m, "Relu", "relu1", "c1", "a", NULL, 0);
+    ob_attr pool[] = {OB_INTS("kernel_shape", 2, 2, 2), OB_INTS("strides", 2, 2, 2), OB_INT("ceil_mode", 1)};
+    ob_node(&m, "MaxPool", "pool", "a", "p", pool, 3);
+    ob_attr dil[] = {OB_INTS("pads", 4, 2, 2, 2, 2), OB_INTS("dilations", 2, 2, 2)};
+    ob_node(&m, "Conv", "conv2", "p,w2,w2_b", "c2", dil, 2);
+    ob_node(&m, "Relu", "relu2", "c2", "b", NULL, 0);
+    /* sizes = [1, 4, H(a), W(a)] the way PyTorch exports _upsample_like */
+    ob_node(&m, "Shape", "shape", "a", "sa", NULL, 0);
+    ob_attr ax0[] = {OB_INT("axis", 0)};
+    ob_node(&m, "Gather", "g2", "sa,i2", "h", ax0, 1);
+    ob_node(&m, "Gather", "g3", "sa,i3", "w", ax0, 1);
+    ob_attr uax[] = {OB_INTS("axes", 1, 0)};
+    ob_node(&m, "Unsqueeze", "u2", "h", "h1", uax, 1);
+    ob_node(&m, "Unsqueeze", "u3", "w", "w1d", uax, 1);
+    ob_node(&m, "Concat", "hw", "nc,h1,w1d", "sizes", ax0, 1);
+    ob_attr rs[] = {OB_STR("mode", "linear"), OB_STR("coordinate_transformation_mode", "half_pixel")};
+    /* opset 11 wants roi and scales present: PyTorch passes empty tensors, as here */
+    ob_init_f32(&m, "roi", 1, (int64_t[]){0}, NULL, OB_RAW);
+    ob_init_f32(&m, "no_scales", 1, (int64_t[]){0}, NULL, OB_RAW);
+    ob_node(&m, "Resize", "up", "b,roi,no_scales,sizes", "u", rs, 2);
+    ob_attr cat[] = {OB_INT("axis", 1)};
+    ob_node(&m, "Concat", "cat", "u,a", "cc", cat, 1);
+    ob_node(&m, "Conv", "conv3", "cc,w3,w3_b", "c3", NULL, 0);
+    ob_node(&m, "Add", "add", "c3,a", "s", NULL, 0);
+    ob_node(&m, "Relu", "relu3", "s", "r", NULL, 0);
+    ob_node(&m, "Conv", "conv4", "r,w4,w4_b", "c4", NULL, 0);
+    ob_node(&m, "Sigmoid", "sig0", "c4", "d0", NULL, 0);
+    ob_node(&m, "Conv", "conv5", "b,w5,w5_b", "c5", c3, 2);
+    ob_node(&m, "Sigmoid", "sig1", "c5", "d1", NULL, 0);
+    ob_output(&m, "d0");
+    ob_output(&m, "d1");
+    return ob_finish(&m, len);
+}
+
+uint8_t *tu_tiny_model(size_t *len) {
+    size_t n;
+    uint8_t *onnx = tu_tiny_onnx(&n), *model = NULL, *copy = NULL;
+    u2w_options o = u2w_default_options();
+    o.name = "tiny";
+    if (u2w_convert(onnx, n, &o, &model, len, NULL) == U2NET_OK) {
+        copy = malloc(*len);
+        memcpy(copy, model, *len);
+        u2_free(model);
+    }
+    free(onnx);
+    return copy;
+}
+
+void tu_reseal(uint8_t *m, size_t len) {
+    u2_wr64le(m + U2_HDR_CHECKSUM, u2_xxh64(m + U2_CHECKSUM_START, len - U2_CHECKSUM_START));
+}
+
+void tu_diff(const float *a, const float *b, size_t n, double *max_abs, double *mean_abs) {
+    double mx = 0, sum = 0;
+    for (size_t i = 0; i < n; i++) {
+        double d = fabs((double)a[i] - (double)b[i]);
+        if (!(d <= mx)) mx = d; /* NaN counts as the worst */
+        sum += d;
+    }
+    *max_abs = mx;
+    *mean_abs = n ? sum / (double)n : 0;
+}
+
+int tu_has(const char *haystack, const char *needle) { return haystack && strstr(haystack, needle) != NULL; }

@@ -1,0 +1,36 @@
+/*
+ * tutil.h - helpers shared by the engine and converter tests: files, the tiny test network, model
+ * surgery for bad-input tests, and output comparison.
+ */
+#ifndef U2NET_TUTIL_H
+#define U2NET_TUTIL_H
+
+#include "u2net.h"
+
+#include <stddef.h>
+#include <stdint.h>
+
+/* $U2NET_ROOT/tests/data (or tests/data). */
+const char *tu_data_dir(void);
+/* Whole file, malloc'ed (NULL if unreadable). */
+uint8_t *tu_read(const char *path, size_t *len);
+int tu_write(const char *path, const void *p, size_t n);
+int tu_exists(const char *path);
+
+/* A tiny U²-Net-like ONNX graph with symbolic height and width: conv+relu, ceil-mode maxpool, dilated
+ * conv, a Shape/Gather/Unsqueeze/Concat "resize to the size of" subgraph, concat, add+relu, a 1x1 conv
+ * and two sigmoid outputs. Deterministic weights. malloc'ed. */
+uint8_t *tu_tiny_onnx(size_t *len);
+/* The same converted to a model file (malloc'ed), or NULL with the failure in u2net_last_error(). */
+uint8_t *tu_tiny_model(size_t *len);
+
+/* Recompute the checksum after editing a model image (the loader checks it first). */
+void tu_reseal(uint8_t *model, size_t len);
+
+/* Max and mean absolute difference. */
+void tu_diff(const float *a, const float *b, size_t n, double *max_abs, double *mean_abs);
+
+/* Does haystack contain needle? (for checking failure details) */
+int tu_has(const char *haystack, const char *needle);
+
+#endif

@@ -1,0 +1,49 @@
+/*
+ * wtool.h - the weights-tool library (build/libu2netw.a): ONNX -> model file conversion, the `info`
+ * report and the source digests. Used by weights-tool/main.c (u2net-weights), tests and fuzzers.
+ */
+#ifndef U2W_WTOOL_H
+#define U2W_WTOOL_H
+
+#include "base.h"
+
+#include <stdio.h>
+
+typedef struct {
+    const char *name;          /* model name stored in the file (NULL: "model") */
+    int input_h, input_w;      /* training input size; 0: the ONNX input's fixed size, else 320x320 */
+    float mean[3], std[3];     /* normalization after scaling pixels to [0,1] */
+    int scale_by_max;          /* 1: divide pixels by the image's max (rembg); 0: by pixel_div */
+    float pixel_div;
+    int mask_output;           /* which graph output is the mask */
+    int output_kind;           /* enum u2_output_kind */
+} u2w_options;
+
+/* What the conversion did (for the tool's summary line). */
+typedef struct {
+    size_t onnx_nodes;         /* nodes in the ONNX graph */
+    size_t ops;                /* ops in the model file */
+    size_t bn_folded;          /* BatchNormalization nodes folded into their Conv */
+    size_t relu_fused;         /* Relu nodes fused into their Conv or Add */
+    size_t folded;             /* shape arithmetic, Constant, Cast, Identity, Dropout nodes that disappeared */
+    size_t f16_tensors;        /* weights stored as float16 in the ONNX file (written as float32) */
+    uint64_t params;
+} u2w_stats;
+
+/* rembg's u2net-family defaults: ImageNet mean/std, divide by max, mask = output 0. */
+u2w_options u2w_default_options(void);
+
+/* Convert an ONNX model held in memory into model-file bytes (*out from u2_malloc; free with u2_free).
+ * Deterministic: the same input and options always give the same bytes. stats may be NULL. */
+u2net_status u2w_convert(const uint8_t *onnx, size_t len, const u2w_options *opt, uint8_t **out, size_t *out_len,
+                         u2w_stats *stats);
+
+/* The `info` report: one line per op at input h x w (shapes, parameters, MACs), then totals: parameters,
+ * GMAC at h x w and at 320x320, peak activation memory of the plan. */
+u2net_status u2w_info(FILE *f, const u2net_model *m, int h, int w);
+
+/* Digests of the source file, recorded in the model header (RFC 1321, FIPS 180-4). */
+void u2w_md5(const void *data, size_t n, uint8_t out[16]);
+void u2w_sha256(const void *data, size_t n, uint8_t out[32]);
+
+#endif /* U2W_WTOOL_H */
