@@ -120,11 +120,6 @@ $(BUILD)/tests/%: tests/unit/%.c $(call obj,$(TEST_COMMON)) $(WT_LIB) $(LAM_LIB)
 	$(CC) $(ALL_CFLAGS) -Itests/unit -Iweights-tool -Iruntime/lambda -Iruntime/cli $(LDFLAGS) -o $@ $< \
 	    $(call obj,$(TEST_COMMON)) $(WT_LIB) $(LAM_LIB) $(LIB) $(LDLIBS)
 
-# Shared test objects are kept (not deleted as intermediates), so a rerun does not relink every test.
-ifneq ($(TEST_COMMON),)
-.SECONDARY: $(call obj,$(TEST_COMMON))
-endif
-
 # Each fuzz harness also builds as a plain program that replays its corpus, so `make test` (and
 # `make asan`) re-run every input the fuzzers ever found.
 $(BUILD)/tests/replay_%: fuzz/%.c fuzz/replay_main.c $(WT_LIB) $(LAM_LIB) $(LIB)
