@@ -1,0 +1,108 @@
+/*
+ * jpeg_color.c - row kernels of the output stage: chroma upsampling and color conversion, each the
+ * integer arithmetic libjpeg-turbo uses by default, so that the pixels come out the same.
+ *
+ * Fancy upsampling is a triangle filter: an output sample is 3/4 of the nearer input sample plus 1/4
+ * of the next one (9/16, 3/16, 3/16, 1/16 in 2-D), with rounding biases that alternate between
+ * neighbouring outputs (an ordered dither, so that halves do not all round the same way). Edges use
+ * the nearest input sample. Other integral ratios replicate samples (a box filter).
+ */
+#include "jpeg_internal.h"
+
+/* ---------------------------------------------------------------- upsampling */
+
+/* 2x horizontal: n >= 2 input samples -> 2n outputs. */
+void u2_jpeg_up_h2(const uint8_t *in, int n, uint8_t *out) {
+    out[0] = in[0];
+    out[1] = (uint8_t)((in[0] * 3 + in[1] + 2) >> 2);
+    for (int i = 1; i < n - 1; i++) {
+        int v = in[i] * 3;
+        out[2 * i] = (uint8_t)((v + in[i - 1] + 1) >> 2);
+        out[2 * i + 1] = (uint8_t)((v + in[i + 1] + 2) >> 2);
+    }
+    out[2 * n - 2] = (uint8_t)((in[n - 1] * 3 + in[n - 2] + 1) >> 2);
+    out[2 * n - 1] = in[n - 1];
+}
+
+/* 2x vertical: near = the input row this output row falls in, far = the row above (upper output
+ * row, bias 1) or below (lower output row, bias 2). */
+void u2_jpeg_up_v2(const uint8_t *near, const uint8_t *far, int bias, int n, uint8_t *out) {
+    for (int i = 0; i < n; i++) out[i] = (uint8_t)((near[i] * 3 + far[i] + bias) >> 2);
+}
+
+/* 2x both ways: vertical sums first (kept at 4x scale), then the horizontal triangle, biases 8 and 7. */
+void u2_jpeg_up_h2v2(const uint8_t *near, const uint8_t *far, int n, int32_t *sums, uint8_t *out) {
+    for (int i = 0; i < n; i++) sums[i] = near[i] * 3 + far[i];
+    out[0] = (uint8_t)((sums[0] * 4 + 8) >> 4);
+    out[1] = (uint8_t)((sums[0] * 3 + sums[1] + 7) >> 4);
+    for (int i = 1; i < n - 1; i++) {
+        int32_t v = sums[i] * 3;
+        out[2 * i] = (uint8_t)((v + sums[i - 1] + 8) >> 4);
+        out[2 * i + 1] = (uint8_t)((v + sums[i + 1] + 7) >> 4);
+    }
+    out[2 * n - 2] = (uint8_t)((sums[n - 1] * 3 + sums[n - 2] + 8) >> 4);
+    out[2 * n - 1] = (uint8_t)((sums[n - 1] * 4 + 7) >> 4);
+}
+
+/* Box filter: each of n input samples repeated f times. */
+void u2_jpeg_up_replicate(const uint8_t *in, int n, int f, uint8_t *out) {
+    if (f == 1) {
+        memcpy(out, in, (size_t)n);
+        return;
+    }
+    if (f == 2) {
+        for (int i = 0; i < n; i++) out[2 * i] = out[2 * i + 1] = in[i];
+        return;
+    }
+    for (int i = 0; i < n; i++) memset(out + (size_t)i * (size_t)f, in[i], (size_t)f);
+}
+
+/* ---------------------------------------------------------------- color conversion */
+
+/* libjpeg's YCbCr -> RGB (T.871): 16-bit fixed point, each chroma term rounded separately. */
+#define SCALEBITS 16
+#define ONE_HALF ((int32_t)1 << (SCALEBITS - 1))
+#define FIXC(x) ((int32_t)((x) * (1 << SCALEBITS) + 0.5))
+
+static inline uint8_t clamp_u8(int32_t v) { return (uint8_t)(v < 0 ? 0 : v > 255 ? 255 : v); }
+
+void u2_jpeg_ycc_to_rgb(const uint8_t *y, const uint8_t *cb, const uint8_t *cr, int n, uint8_t *out) {
+    for (int i = 0; i < n; i++) {
+        int32_t b = cb[i] - 128, r = cr[i] - 128, l = y[i];
+        out[3 * i + 0] = clamp_u8(l + ((FIXC(1.40200) * r + ONE_HALF) >> SCALEBITS));
+        out[3 * i + 1] = clamp_u8(l + ((-FIXC(0.34414) * b - FIXC(0.71414) * r + ONE_HALF) >> SCALEBITS));
+        out[3 * i + 2] = clamp_u8(l + ((FIXC(1.77200) * b + ONE_HALF) >> SCALEBITS));
+    }
+}
+
+void u2_jpeg_interleave3(const uint8_t *a, const uint8_t *b, const uint8_t *c, int n, uint8_t *out) {
+    for (int i = 0; i < n; i++) {
+        out[3 * i + 0] = a[i];
+        out[3 * i + 1] = b[i];
+        out[3 * i + 2] = c[i];
+    }
+}
+
+/* Adobe CMYK is stored inverted; Pillow undoes that ("CMYK;I"), and so do we. */
+void u2_jpeg_cmyk_inverted(const uint8_t *c, const uint8_t *m, const uint8_t *y, const uint8_t *k, int n,
+                           uint8_t *out) {
+    for (int i = 0; i < n; i++) {
+        out[4 * i + 0] = (uint8_t)(255 - c[i]);
+        out[4 * i + 1] = (uint8_t)(255 - m[i]);
+        out[4 * i + 2] = (uint8_t)(255 - y[i]);
+        out[4 * i + 3] = (uint8_t)(255 - k[i]);
+    }
+}
+
+/* YCCK: libjpeg turns YCC into inverted CMY (255 - RGB) and passes K; Pillow's inversion then leaves
+ * the RGB values in the CMY slots and 255 - K. */
+void u2_jpeg_ycck_to_cmyk(const uint8_t *y, const uint8_t *cb, const uint8_t *cr, const uint8_t *k, int n,
+                          uint8_t *out) {
+    for (int i = 0; i < n; i++) {
+        int32_t b = cb[i] - 128, r = cr[i] - 128, l = y[i];
+        out[4 * i + 0] = clamp_u8(l + ((FIXC(1.40200) * r + ONE_HALF) >> SCALEBITS));
+        out[4 * i + 1] = clamp_u8(l + ((-FIXC(0.34414) * b - FIXC(0.71414) * r + ONE_HALF) >> SCALEBITS));
+        out[4 * i + 2] = clamp_u8(l + ((FIXC(1.77200) * b + ONE_HALF) >> SCALEBITS));
+        out[4 * i + 3] = (uint8_t)(255 - k[i]);
+    }
+}
