@@ -82,8 +82,12 @@ static inline int rows_1_7_zero(const int16_t *coef) {
     return acc == 0;
 }
 
+/* The passes are written lane-parallel (8 independent 1-D transforms, one per loop iteration, with
+ * contiguous loads and stores) so that compilers vectorize them; the transposes between keep it so. */
+static inline int32_t sat16(int32_t v) { return v < -32768 ? -32768 : v > 32767 ? 32767 : v; }
+
 void u2_jpeg_idct_islow(const int16_t *coef, const uint16_t *q, uint8_t *out, size_t stride) {
-    int32_t ws[64]; /* (8, 8): pass-1 output, scaled up by 2^PASS1_BITS, 16-bit range */
+    int32_t ws[64]; /* (8, 8) row-major: pass-1 output, scaled up by 2^PASS1_BITS, 16-bit range */
     if (rows_1_7_zero(coef)) {
         /* Every column has only its row-0 term: the column pass is x * 2^PASS1_BITS (in a 16-bit lane). */
         int32_t r0[8];
@@ -100,29 +104,46 @@ void u2_jpeg_idct_islow(const int16_t *coef, const uint16_t *q, uint8_t *out, si
         }
         for (int r = 0; r < 8; r++) memcpy(ws + r * 8, r0, sizeof r0);
     } else {
-        /* Pass 1: columns, after 16-bit dequantization. */
+        /* Pass 1: columns (lane c), after 16-bit dequantization. */
         for (int c = 0; c < 8; c++) {
-            int32_t x[8];
-            for (int i = 0; i < 8; i++) x[i] = (int16_t)(coef[i * 8 + c] * q[i * 8 + c]);
-            uint32_t o[8];
-            IDCT_1D(x[0], x[1], x[2], x[3], x[4], x[5], x[6], x[7], o[0], o[1], o[2], o[3], o[4], o[5], o[6], o[7]);
-            for (int i = 0; i < 8; i++) {
-                int32_t v = descale(o[i], CONST_BITS - PASS1_BITS);
-                ws[i * 8 + c] = v < -32768 ? -32768 : v > 32767 ? 32767 : v;
-            }
+            int32_t x0 = (int16_t)(coef[c] * q[c]), x1 = (int16_t)(coef[8 + c] * q[8 + c]);
+            int32_t x2 = (int16_t)(coef[16 + c] * q[16 + c]), x3 = (int16_t)(coef[24 + c] * q[24 + c]);
+            int32_t x4 = (int16_t)(coef[32 + c] * q[32 + c]), x5 = (int16_t)(coef[40 + c] * q[40 + c]);
+            int32_t x6 = (int16_t)(coef[48 + c] * q[48 + c]), x7 = (int16_t)(coef[56 + c] * q[56 + c]);
+            uint32_t o0, o1, o2, o3, o4, o5, o6, o7;
+            IDCT_1D(x0, x1, x2, x3, x4, x5, x6, x7, o0, o1, o2, o3, o4, o5, o6, o7);
+            const int sh = CONST_BITS - PASS1_BITS;
+            ws[c] = sat16(descale(o0, sh));
+            ws[8 + c] = sat16(descale(o1, sh));
+            ws[16 + c] = sat16(descale(o2, sh));
+            ws[24 + c] = sat16(descale(o3, sh));
+            ws[32 + c] = sat16(descale(o4, sh));
+            ws[40 + c] = sat16(descale(o5, sh));
+            ws[48 + c] = sat16(descale(o6, sh));
+            ws[56 + c] = sat16(descale(o7, sh));
         }
     }
-    /* Pass 2: rows, descaled by the pass-1 scale and the 8 of the 2-D DCT normalization. */
+    int32_t wt[64]; /* ws transposed: wt[i * 8 + r] = ws[r * 8 + i] */
+    for (int r = 0; r < 8; r++)
+        for (int i = 0; i < 8; i++) wt[i * 8 + r] = ws[r * 8 + i];
+    /* Pass 2: rows (lane r), descaled by the pass-1 scale and the 8 of the 2-D normalization. */
+    int32_t res[64]; /* res[i * 8 + r] = output sample (r, i) */
     for (int r = 0; r < 8; r++) {
-        const int32_t *w = ws + r * 8;
+        uint32_t o0, o1, o2, o3, o4, o5, o6, o7;
+        IDCT_1D(wt[r], wt[8 + r], wt[16 + r], wt[24 + r], wt[32 + r], wt[40 + r], wt[48 + r], wt[56 + r], o0, o1, o2,
+                o3, o4, o5, o6, o7);
+        const int sh = CONST_BITS + PASS1_BITS + 3;
+        res[r] = descale(o0, sh);
+        res[8 + r] = descale(o1, sh);
+        res[16 + r] = descale(o2, sh);
+        res[24 + r] = descale(o3, sh);
+        res[32 + r] = descale(o4, sh);
+        res[40 + r] = descale(o5, sh);
+        res[48 + r] = descale(o6, sh);
+        res[56 + r] = descale(o7, sh);
+    }
+    for (int r = 0; r < 8; r++) {
         uint8_t *o8 = out + (size_t)r * stride;
-        if ((w[1] | w[2] | w[3] | w[4] | w[5] | w[6] | w[7]) == 0) {
-            /* the full row transform reduces to this (w[0] is within 16 bits) */
-            memset(o8, clamp_u8(((w[0] + (1 << (PASS1_BITS + 2))) >> (PASS1_BITS + 3)) + 128), 8);
-            continue;
-        }
-        uint32_t o[8];
-        IDCT_1D(w[0], w[1], w[2], w[3], w[4], w[5], w[6], w[7], o[0], o[1], o[2], o[3], o[4], o[5], o[6], o[7]);
-        for (int i = 0; i < 8; i++) o8[i] = clamp_u8(descale(o[i], CONST_BITS + PASS1_BITS + 3) + 128);
+        for (int i = 0; i < 8; i++) o8[i] = clamp_u8(res[i * 8 + r] + 128);
     }
 }

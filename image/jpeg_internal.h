@@ -20,6 +20,8 @@
 #define U2_JPEG_MAX_COMPS 4
 #define U2_JPEG_MAX_BLOCKS_IN_MCU 10 /* T.81 B.2.3: interleaved MCUs hold at most 10 blocks */
 #define U2_JPEG_FAST_BITS 9          /* Huffman lookahead: codes up to 9 bits decode in one lookup */
+#define U2_JPEG_CHUNK 64             /* color conversion works on this many samples at a time; rows it
+                                        reads are padded by as much */
 
 /* ---------------------------------------------------------------- Huffman tables */
 

@@ -19,10 +19,12 @@ u2net_status u2_jpeg_output_init(u2_jpeg *j) {
         u2_jpeg_comp *c = &j->comp[i];
         size_t rows = (size_t)c->v * 8 * 3, n;
         c->strip_stride = (size_t)c->bw_pad * 8;
-        if (!u2_mul_ok(rows, c->strip_stride, &n) || !(c->strip = u2_malloc(n)))
+        /* calloc, plus a chunk of slack: color conversion reads whole chunks past the row ends */
+        if (!u2_mul_ok(rows, c->strip_stride, &n) || !u2_add_ok(n, U2_JPEG_CHUNK, &n) ||
+            !(c->strip = u2_calloc(1, n)))
             return u2_fail(U2NET_ERR_NOMEM, "cannot allocate JPEG sample rows for component %d", i);
         if (c->up != U2_UP_FULL) {
-            if (!(c->uprow = u2_malloc((size_t)j->up_width)))
+            if (!(c->uprow = u2_calloc(1, (size_t)j->up_width + U2_JPEG_CHUNK)))
                 return u2_fail(U2NET_ERR_NOMEM, "cannot allocate a JPEG upsampling row");
         }
         if (!j->streaming) {
