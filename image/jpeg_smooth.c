@@ -80,14 +80,18 @@ void u2_jpeg_smooth_block(const u2_jpeg *j, const u2_jpeg_comp *c, int k, int by
     rows[3] = br < block_rows - 1 || k < last ? by + 1 : by;
     rows[4] = br < block_rows - 2 || k + 1 < last ? by + 2 : rows[3];
 
+    /* Neighbour columns: the nearest existing column (libjpeg-turbo 2.1's sliding registers give that),
+     * except in a component 2 blocks wide, where its registers keep a stale first column. */
+    static const int k_two_wide[2][5] = {{0, 0, 0, 1, 0}, {0, 0, 1, 0, 0}};
+    int cols[5];
+    for (int i = 0; i < 5; i++) {
+        int x = bx - 2 + i;
+        cols[i] = c->bw == 2 ? k_two_wide[bx][i] : x < 0 ? 0 : x > c->bw - 1 ? c->bw - 1 : x;
+    }
     int dc[5][5];
     for (int r = 0; r < 5; r++) {
         const int16_t *row = c->coefs + (size_t)rows[r] * (size_t)c->bw_pad * 64;
-        for (int i = 0; i < 5; i++) {
-            int x = bx - 2 + i;
-            x = x < 0 ? 0 : x > c->bw - 1 ? c->bw - 1 : x;
-            dc[r][i] = row[(size_t)x * 64];
-        }
+        for (int i = 0; i < 5; i++) dc[r][i] = row[(size_t)cols[i] * 64];
     }
 
     int dc_only = 1;
