@@ -33,6 +33,8 @@ u2net_status u2_jpeg_huff_build(u2_jpeg_huff *t, const uint8_t counts[16], const
     for (int len = 1; len <= 16; len++) {
         t->delta[len] = k - (int32_t)code;
         for (int i = 0; i < counts[len - 1]; i++, k++, code++) {
+            if (code >= (1u << len)) /* more codes than this length holds */
+                return u2_fail(U2NET_ERR_FORMAT, "bad JPEG Huffman table: too many codes of length %d", len);
             if (len <= U2_JPEG_FAST_BITS) {
                 int shift = U2_JPEG_FAST_BITS - len;
                 for (uint32_t f = code << shift; f < (code + 1) << shift; f++)
