@@ -379,6 +379,7 @@ u2net_status u2_jpeg_decode(const uint8_t *buf, size_t len, const u2_decode_opts
     j->len = len;
     j->out = out;
     j->orientation = 1;
+    u2_jpeg_kernels_init(&j->k);
     uint64_t max_pixels = opts && opts->max_pixels ? opts->max_pixels : U2_DEFAULT_MAX_PIXELS;
     u2net_status s = decode(j, max_pixels);
     u2_jpeg_output_free(j);

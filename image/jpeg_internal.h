@@ -7,7 +7,9 @@
  *   jpeg_scan.c     one scan: MCU walking, restart intervals, early end of data
  *   jpeg_idct.c     the accurate integer IDCT (libjpeg-turbo's "islow") and its DC-only shortcut
  *   jpeg_smooth.c   progressive block smoothing (what libjpeg-turbo does for incomplete AC data)
+ *   jpeg_color.c    row kernels: upsampling and color conversion
  *   jpeg_output.c   iMCU rows -> sample strips -> upsampling -> color conversion -> output rows
+ *   jpeg_x86.c      SSE2/SSSE3 versions of the IDCT and YCbCr->RGB, and the kernel dispatch
  *
  * Everything here aims at the pixels of libjpeg-turbo's default decode (islow IDCT, fancy upsampling,
  * block smoothing), see docs/images.md.
@@ -66,6 +68,17 @@ static inline uint32_t u2_jpeg_bits_get(u2_jpeg_bits *b, int n) {
 }
 static inline int u2_jpeg_bits_overrun(const u2_jpeg_bits *b) { return b->nbits < b->pad_bits; }
 
+/* ---------------------------------------------------------------- kernels (one dispatch point) */
+
+/* The hot loops, chosen once per decode by u2_jpeg_kernels_init() (jpeg_x86.c): the generic C below,
+ * or bit-exact SIMD versions when the CPU has them; U2NET_ISA=generic forces the generic ones. */
+typedef struct {
+    void (*idct)(const int16_t *coef, const uint16_t *q, uint8_t *out, size_t stride);
+    void (*ycc_to_rgb)(const uint8_t *y, const uint8_t *cb, const uint8_t *cr, int n, uint8_t *out);
+    const char *isa; /* "generic", "sse2", "ssse3" */
+} u2_jpeg_kernels;
+void u2_jpeg_kernels_init(u2_jpeg_kernels *k);
+
 /* ---------------------------------------------------------------- decoder state */
 
 typedef enum { U2_JCS_GRAY, U2_JCS_YCC, U2_JCS_RGB, U2_JCS_CMYK, U2_JCS_YCCK } u2_jpeg_colorspace;
@@ -102,6 +115,7 @@ typedef struct {
 typedef struct {
     const uint8_t *buf;
     size_t len, pos;              /* pos: next byte the marker parser reads */
+    u2_jpeg_kernels k;
 
     uint16_t qt[4][64];           /* DQT tables, natural order */
     int qt_present[4];

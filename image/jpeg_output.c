@@ -70,9 +70,9 @@ void u2_jpeg_idct_imcu_row(u2_jpeg *j, int k) {
                     int16_t tmp[64];
                     memcpy(tmp, blk, sizeof tmp);
                     u2_jpeg_smooth_block(j, c, k, by, bx, tmp);
-                    u2_jpeg_idct_islow(tmp, c->q, row + (size_t)bx * 8, c->strip_stride);
+                    j->k.idct(tmp, c->q, row + (size_t)bx * 8, c->strip_stride);
                 } else {
-                    u2_jpeg_idct_islow(blk, c->q, row + (size_t)bx * 8, c->strip_stride);
+                    j->k.idct(blk, c->q, row + (size_t)bx * 8, c->strip_stride);
                 }
             }
         }
@@ -115,7 +115,7 @@ void u2_jpeg_output_imcu_row(u2_jpeg *j, int k) {
         uint8_t *out = j->out->data + (size_t)y * out_stride;
         switch (j->cs) {
         case U2_JCS_GRAY: memcpy(out, r[0], (size_t)j->w); break;
-        case U2_JCS_YCC: u2_jpeg_ycc_to_rgb(r[0], r[1], r[2], j->w, out); break;
+        case U2_JCS_YCC: j->k.ycc_to_rgb(r[0], r[1], r[2], j->w, out); break;
         case U2_JCS_RGB: u2_jpeg_interleave3(r[0], r[1], r[2], j->w, out); break;
         case U2_JCS_CMYK: u2_jpeg_cmyk_inverted(r[0], r[1], r[2], r[3], j->w, out); break;
         case U2_JCS_YCCK: u2_jpeg_ycck_to_cmyk(r[0], r[1], r[2], r[3], j->w, out); break;

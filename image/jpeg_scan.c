@@ -185,8 +185,7 @@ u2net_status u2_jpeg_decode_scan(u2_jpeg *j) {
                                 break;
                             }
                             if (bx < c->bw && by < c->bh) /* padding blocks are decoded, never shown */
-                                u2_jpeg_idct_islow(tmp, c->q, u2_jpeg_strip_row(c, by * 8) + (size_t)bx * 8,
-                                                   c->strip_stride);
+                                j->k.idct(tmp, c->q, u2_jpeg_strip_row(c, by * 8) + (size_t)bx * 8, c->strip_stride);
                         } else {
                             int16_t *blk = c->coefs + ((size_t)by * (size_t)c->bw_pad + (size_t)bx) * 64;
                             if (decode_block(j, s.kind, c, blk)) {

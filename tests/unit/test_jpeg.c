@@ -110,15 +110,17 @@ static void test_zigzag_table(void) {
     for (; k < 80; k++) CHECK(u2_jpeg_zigzag[k] == 63, "padding entry %d is %d", k, u2_jpeg_zigzag[k]);
 }
 
-/* The 16-bit rewrite of YCbCr -> RGB against libjpeg's table formula (jdcolor.c), for all 2^24 inputs. */
-static void test_ycc_to_rgb_exhaustive(void) {
+/* The 16-bit rewrite of YCbCr -> RGB (generic and SIMD kernels) against libjpeg's table formula
+ * (jdcolor.c), for all 2^24 inputs. */
+static void ycc_exhaustive(void (*fn)(const uint8_t *, const uint8_t *, const uint8_t *, int, uint8_t *),
+                           const char *name) {
     uint8_t y[256 + U2_JPEG_CHUNK], cb[256 + U2_JPEG_CHUNK], cr[256 + U2_JPEG_CHUNK], out[3 * 256];
     memset(y, 0, sizeof y), memset(cb, 0, sizeof cb), memset(cr, 0, sizeof cr);
     long bad = 0;
     for (int Y = 0; Y < 256; Y++)
         for (int B = 0; B < 256; B++) {
             for (int i = 0; i < 256; i++) y[i] = (uint8_t)Y, cb[i] = (uint8_t)B, cr[i] = (uint8_t)i;
-            u2_jpeg_ycc_to_rgb(y, cb, cr, 256, out);
+            fn(y, cb, cr, 256, out);
             for (int R = 0; R < 256; R++) {
                 int64_t xb = B - 128, xr = R - 128;
                 int64_t r = Y + ((91881 * xr + 32768) >> 16);
@@ -128,7 +130,52 @@ static void test_ycc_to_rgb_exhaustive(void) {
                 if (out[3 * R] != r || out[3 * R + 1] != g || out[3 * R + 2] != b) bad++;
             }
         }
-    CHECK(bad == 0, "%ld of 2^24 YCbCr triples convert differently from libjpeg's formula", bad);
+    CHECK(bad == 0, "%s: %ld of 2^24 YCbCr triples convert differently from libjpeg's formula", name, bad);
+}
+
+static void test_ycc_to_rgb_exhaustive(void) {
+    u2_jpeg_kernels k;
+    u2_jpeg_kernels_init(&k);
+    ycc_exhaustive(u2_jpeg_ycc_to_rgb, "generic");
+    if (k.ycc_to_rgb != u2_jpeg_ycc_to_rgb) ycc_exhaustive(k.ycc_to_rgb, k.isa);
+    /* row lengths that leave a tail after the SIMD steps */
+    uint8_t y[300], cb[300], cr[300], a[900], b[900];
+    for (int i = 0; i < 300; i++) y[i] = (uint8_t)(i * 7), cb[i] = (uint8_t)(i * 13 + 5), cr[i] = (uint8_t)(255 - i);
+    for (int n = 1; n <= 200; n += 7) {
+        memset(a, 0xaa, sizeof a), memset(b, 0xaa, sizeof b);
+        u2_jpeg_ycc_to_rgb(y, cb, cr, n, a);
+        k.ycc_to_rgb(y, cb, cr, n, b);
+        CHECK(memcmp(a, b, sizeof a) == 0, "%s: a row of %d pixels differs from the generic kernel (or overruns)",
+              k.isa, n);
+    }
+}
+
+/* The selected IDCT kernel against the generic one, bit for bit: realistic blocks, sparse blocks (the
+ * shortcuts), and random 16-bit coefficients with large quantizers (the overflow behaviour). */
+static void test_idct_kernels_agree(void) {
+    u2_jpeg_kernels k;
+    u2_jpeg_kernels_init(&k);
+    if (k.idct == u2_jpeg_idct_islow) SKIP("only the generic IDCT on this machine (U2NET_ISA=%s)", k.isa);
+    uint32_t seed = 99;
+    long bad = 0;
+    for (int t = 0; t < 200000; t++) {
+        int16_t coef[64];
+        uint16_t q[64];
+        int kind = t % 5;
+        for (int i = 0; i < 64; i++) {
+            seed = seed * 1103515245u + 12345u;
+            uint32_t r = seed >> 8;
+            q[i] = (uint16_t)(kind == 4 ? r % 65536 : 1 + r % 40);
+            int16_t v = (int16_t)(kind == 4 ? (int)(r % 65536) - 32768 : (int)(r % 301) - 150);
+            coef[i] = (kind == 1 && i > 0) || (kind == 2 && i >= 8) || (kind == 3 && i > 12 && r % 4) ? 0 : v;
+        }
+        uint8_t a[8 * 11], b[8 * 11];
+        memset(a, 0x55, sizeof a), memset(b, 0x55, sizeof b);
+        u2_jpeg_idct_islow(coef, q, a, 11);
+        k.idct(coef, q, b, 11);
+        if (memcmp(a, b, sizeof a) != 0) bad++;
+    }
+    CHECK(bad == 0, "%s IDCT: %ld of 200000 blocks differ from the generic IDCT", k.isa, bad);
 }
 
 /* The IDCT against the exact (double) inverse DCT: IEEE 1180-style bounds (peak error 1, small MSE),
@@ -508,6 +555,7 @@ int main(void) {
     RUN(test_zigzag_table);
     RUN(test_ycc_to_rgb_exhaustive);
     RUN(test_idct_accuracy);
+    RUN(test_idct_kernels_agree);
     RUN(test_huffman_build);
     RUN(test_local_files_match_libjpeg);
     RUN(test_truncation_sweep);
