@@ -11,35 +11,57 @@
 
 /* ---------------------------------------------------------------- upsampling */
 
-/* 2x horizontal: n >= 2 input samples -> 2n outputs. */
-void u2_jpeg_up_h2(const uint8_t *in, int n, uint8_t *out) {
-    out[0] = in[0];
-    out[1] = (uint8_t)((in[0] * 3 + in[1] + 2) >> 2);
-    for (int i = 1; i < n - 1; i++) {
+/* The middle of each row goes in fixed chunks of U2_JPEG_CHUNK / 2 samples, which compilers vectorize;
+ * they may read up to that many samples past the row and write as many outputs past it (the buffers
+ * have the slack, see u2_jpeg_output_init), and the last column is fixed up after. */
+#define UP_CHUNK (U2_JPEG_CHUNK / 2)
+
+static inline void h2_chunk(const uint8_t *restrict in, uint8_t *restrict out) {
+    for (int i = 0; i < UP_CHUNK; i++) {
         int v = in[i] * 3;
         out[2 * i] = (uint8_t)((v + in[i - 1] + 1) >> 2);
         out[2 * i + 1] = (uint8_t)((v + in[i + 1] + 2) >> 2);
     }
+}
+
+/* 2x horizontal: n >= 2 input samples -> 2n outputs. */
+void u2_jpeg_up_h2(const uint8_t *in, int n, uint8_t *out) {
+    for (int i = 1; i < n - 1; i += UP_CHUNK) h2_chunk(in + i, out + 2 * i);
+    out[0] = in[0];
+    out[1] = (uint8_t)((in[0] * 3 + in[1] + 2) >> 2);
     out[2 * n - 2] = (uint8_t)((in[n - 1] * 3 + in[n - 2] + 1) >> 2);
     out[2 * n - 1] = in[n - 1];
+}
+
+static inline void v2_chunk(const uint8_t *restrict near, const uint8_t *restrict far, int bias, uint8_t *restrict out) {
+    for (int i = 0; i < U2_JPEG_CHUNK; i++) out[i] = (uint8_t)((near[i] * 3 + far[i] + bias) >> 2);
 }
 
 /* 2x vertical: near = the input row this output row falls in, far = the row above (upper output
  * row, bias 1) or below (lower output row, bias 2). */
 void u2_jpeg_up_v2(const uint8_t *near, const uint8_t *far, int bias, int n, uint8_t *out) {
-    for (int i = 0; i < n; i++) out[i] = (uint8_t)((near[i] * 3 + far[i] + bias) >> 2);
+    for (int i = 0; i < n; i += U2_JPEG_CHUNK) v2_chunk(near + i, far + i, bias, out + i);
 }
 
-/* 2x both ways: vertical sums first (kept at 4x scale), then the horizontal triangle, biases 8 and 7. */
-void u2_jpeg_up_h2v2(const uint8_t *near, const uint8_t *far, int n, int32_t *sums, uint8_t *out) {
-    for (int i = 0; i < n; i++) sums[i] = near[i] * 3 + far[i];
-    out[0] = (uint8_t)((sums[0] * 4 + 8) >> 4);
-    out[1] = (uint8_t)((sums[0] * 3 + sums[1] + 7) >> 4);
-    for (int i = 1; i < n - 1; i++) {
+static inline void sums_chunk(const uint8_t *restrict near, const uint8_t *restrict far, int32_t *restrict sums) {
+    for (int i = 0; i < U2_JPEG_CHUNK; i++) sums[i] = near[i] * 3 + far[i];
+}
+
+static inline void h2v2_chunk(const int32_t *restrict sums, uint8_t *restrict out) {
+    for (int i = 0; i < UP_CHUNK; i++) {
         int32_t v = sums[i] * 3;
         out[2 * i] = (uint8_t)((v + sums[i - 1] + 8) >> 4);
         out[2 * i + 1] = (uint8_t)((v + sums[i + 1] + 7) >> 4);
     }
+}
+
+/* 2x both ways: vertical sums first (kept at 4x scale), then the horizontal triangle, biases 8 and 7.
+ * sums needs n + U2_JPEG_CHUNK entries. */
+void u2_jpeg_up_h2v2(const uint8_t *near, const uint8_t *far, int n, int32_t *sums, uint8_t *out) {
+    for (int i = 0; i < n; i += U2_JPEG_CHUNK) sums_chunk(near + i, far + i, sums + i);
+    for (int i = 1; i < n - 1; i += UP_CHUNK) h2v2_chunk(sums + i, out + 2 * i);
+    out[0] = (uint8_t)((sums[0] * 4 + 8) >> 4);
+    out[1] = (uint8_t)((sums[0] * 3 + sums[1] + 7) >> 4);
     out[2 * n - 2] = (uint8_t)((sums[n - 1] * 3 + sums[n - 2] + 8) >> 4);
     out[2 * n - 1] = (uint8_t)((sums[n - 1] * 4 + 7) >> 4);
 }

@@ -24,7 +24,7 @@ u2net_status u2_jpeg_output_init(u2_jpeg *j) {
             !(c->strip = u2_calloc(1, n)))
             return u2_fail(U2NET_ERR_NOMEM, "cannot allocate JPEG sample rows for component %d", i);
         if (c->up != U2_UP_FULL) {
-            if (!(c->uprow = u2_calloc(1, (size_t)j->up_width + U2_JPEG_CHUNK)))
+            if (!(c->uprow = u2_calloc(1, (size_t)j->up_width + 2 * U2_JPEG_CHUNK)))
                 return u2_fail(U2NET_ERR_NOMEM, "cannot allocate a JPEG upsampling row");
         }
         if (!j->streaming) {
@@ -35,7 +35,7 @@ u2net_status u2_jpeg_output_init(u2_jpeg *j) {
                                c->bw_pad, c->bh_pad, i);
         }
     }
-    if (!(j->sums = u2_malloc((size_t)j->up_width * sizeof *j->sums)))
+    if (!(j->sums = u2_calloc((size_t)j->up_width + 2 * U2_JPEG_CHUNK, sizeof *j->sums)))
         return u2_fail(U2NET_ERR_NOMEM, "cannot allocate a JPEG upsampling row");
     return u2_image_alloc(j->out, j->w, j->h, fmt_of[j->cs], 8);
 }
