@@ -34,5 +34,5 @@ for f in "$BIG" \
     [ -f "$f" ] && files="$files $f"
 done
 [ -n "$files" ] || { echo "bench_jpeg: no test photos under $T"; exit 0; }
-echo "bench_jpeg: best of $RUNS runs, wall clock, $(nproc) CPUs, load $(cut -d' ' -f1-3 /proc/loadavg)"
+echo "bench_jpeg: best of $RUNS runs, CPU time (wall for ours too), $(nproc) CPUs, load $(cut -d' ' -f1-3 /proc/loadavg)"
 exec "$BUILD/bench/bench_jpeg" -n "$RUNS" $files

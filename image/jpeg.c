@@ -244,6 +244,7 @@ static u2net_status finish_buffered(u2_jpeg *j) {
                            j->comp[i].id);
     }
     j->smoothing = u2_jpeg_smoothing_useful(j);
+    U2_TRY(u2_jpeg_output_alloc_image(j));
     for (int k = 0; k < j->mcus_y; k++) {
         u2_jpeg_idct_imcu_row(j, k);
         if (k > 0) u2_jpeg_output_imcu_row(j, k - 1);

@@ -185,7 +185,8 @@ void u2_jpeg_ycck_to_cmyk(const uint8_t *y, const uint8_t *cb, const uint8_t *cr
                           uint8_t *out);
 
 /* jpeg_output.c */
-u2net_status u2_jpeg_output_init(u2_jpeg *j);
+u2net_status u2_jpeg_output_init(u2_jpeg *j);          /* buffers (and the image, when streaming) */
+u2net_status u2_jpeg_output_alloc_image(u2_jpeg *j);   /* the output image */
 void u2_jpeg_output_free(u2_jpeg *j);
 uint8_t *u2_jpeg_strip_row(const u2_jpeg_comp *c, int r);  /* sample row r of a component (ring-buffered) */
 void u2_jpeg_output_imcu_row(u2_jpeg *j, int k);           /* rows of iMCU row k; needs strips of k-1..k+1 */

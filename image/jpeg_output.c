@@ -29,7 +29,6 @@ static void advise_huge(void *p, size_t n) {
 /* ---------------------------------------------------------------- setup */
 
 u2net_status u2_jpeg_output_init(u2_jpeg *j) {
-    static const u2_pixfmt fmt_of[] = {U2_PIX_GRAY, U2_PIX_RGB, U2_PIX_RGB, U2_PIX_CMYK, U2_PIX_CMYK};
     /* Widest upsampled row: whole MCUs, plus the 2x filters' one extra output. */
     j->up_width = j->mcus_x * j->hmax * 8 + 2;
     for (int i = 0; i < j->ncomp; i++) {
@@ -56,6 +55,12 @@ u2net_status u2_jpeg_output_init(u2_jpeg *j) {
     }
     if (!(j->sums = u2_calloc((size_t)j->up_width + 2 * U2_JPEG_CHUNK, sizeof *j->sums)))
         return u2_fail(U2NET_ERR_NOMEM, "cannot allocate a JPEG upsampling row");
+    /* A multi-scan file gets its pixels only once every scan is read: a truncated one never costs them. */
+    return j->streaming ? u2_jpeg_output_alloc_image(j) : U2NET_OK;
+}
+
+u2net_status u2_jpeg_output_alloc_image(u2_jpeg *j) {
+    static const u2_pixfmt fmt_of[] = {U2_PIX_GRAY, U2_PIX_RGB, U2_PIX_RGB, U2_PIX_CMYK, U2_PIX_CMYK};
     U2_TRY(u2_image_alloc(j->out, j->w, j->h, fmt_of[j->cs], 8));
     advise_huge(j->out->data, (size_t)j->w * (size_t)j->h * (size_t)j->out->channels);
     return U2NET_OK;

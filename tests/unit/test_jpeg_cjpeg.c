@@ -350,6 +350,13 @@ static void test_arithmetic_refused(void) {
     }
 }
 
+/* All generated files are bit-exact today: losing that should be a decision, not an accident. */
+static void test_all_bit_exact(void) {
+    if (!g_cases) SKIP("nothing was generated");
+    CHECK(g_exact + g_failed == g_cases, "%d of %d generated files are within the budget but not bit-exact",
+          g_cases - g_exact - g_failed, g_cases);
+}
+
 int main(void) {
     RUN(test_sampling_and_sizes);
     RUN(test_gray_and_rgb);
@@ -358,6 +365,7 @@ int main(void) {
     RUN(test_cmyk_pillow);
     RUN(test_default_huffman_tables);
     RUN(test_arithmetic_refused);
+    RUN(test_all_bit_exact);
     if (g_cases) printf("# %d generated files: %d bit-exact, %d failed\n", g_cases, g_exact, g_failed);
     return test_done();
 }

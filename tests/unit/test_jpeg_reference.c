@@ -7,6 +7,7 @@
  *                        those tools and must stay within the documented budget (mean abs diff <= 0.5, PSNR
  *                        >= 45 dB). U2NET_JPEG_LIVE=1 decodes every file live (slow: ~1 min). Also the EXIF
  *                        orientation Pillow reads.
+ *   test_all_bit_exact   ... and all of them are in fact bit-exact (a regression guard).
  *   test_reference_tools_agree  a few files decoded live, to notice if the installed libjpeg-turbo no longer
  *                        produces the recorded hashes.
  *   jpeg_expected:FILE   the status and message of every file that must not simply decode
@@ -31,6 +32,7 @@ typedef struct {
     char fragment[256];
 } expect_row;
 
+static int g_exact, g_within; /* files bit-exact / only within the budget, from test_reference_decodes */
 static ref_row g_refs[512];
 static int g_nrefs;
 static expect_row g_expects[256];
@@ -158,6 +160,7 @@ static void test_reference_decodes(void) {
         if (d.psnr < worst_psnr) worst_psnr = d.psnr, snprintf(worst_psnr_file, sizeof worst_psnr_file, "%.255s", r->file);
         u2_image_free(&img);
     }
+    g_exact = exact, g_within = within;
     printf("# %d files: %d bit-exact, %d within budget, %d failed; worst mean abs diff %.4f (%s), worst PSNR "
            "%.2f dB (%s)\n", g_nrefs, exact, within, failed, worst_mad, worst_mad_file, worst_psnr, worst_psnr_file);
     if (stale) printf("# note: %d recorded hashes differ from the installed libjpeg-turbo (table made with 2.1.5)\n", stale);
@@ -245,6 +248,14 @@ static void test_every_file_listed(void) {
     CHECK(n >= 100, "only %d JPEG files found", n);
 }
 
+/* Every file is bit-exact today; a change that keeps within the budget but loses exactness should be a
+ * decision, not an accident. */
+static void test_all_bit_exact(void) {
+    if (!have_testdata()) SKIP("no shared test data");
+    CHECK(g_within == 0, "%d files decode within the budget but are no longer bit-exact with libjpeg-turbo (%d are)",
+          g_within, g_exact);
+}
+
 /* ---------------------------------------------------------------- the recorded hashes are still right */
 
 static void test_reference_tools_agree(void) {
@@ -274,6 +285,7 @@ static void test_reference_tools_agree(void) {
 
 int main(void) {
     RUN(test_reference_decodes);
+    RUN(test_all_bit_exact);
     RUN(test_reference_tools_agree);
     RUN(test_expected_outcomes);
     RUN(test_every_file_listed);
