@@ -12,6 +12,8 @@
  *     flat gray): U2NET_ERR_FORMAT;
  *   - at a marker, in a progressive AC or refinement scan: kept, as libjpeg does (the MCU finishes with
  *     zero bits, the rest of the restart interval is skipped): those blocks just stay less sharp.
+ * Those same "lenient" scans read an invalid Huffman code as libjpeg does (symbol 0 after 17 bits, i.e.
+ * end of band); in the others it is U2NET_ERR_FORMAT.
  */
 #include "jpeg_internal.h"
 
@@ -57,7 +59,7 @@ static const uint8_t *find_marker(const uint8_t *p, const uint8_t *end) {
 
 typedef struct {
     scan_kind kind;
-    int lenient;           /* an early end at a marker is kept (progressive AC / refinement scans) */
+    int lenient;           /* progressive AC / refinement scan: early end at a marker and bad codes are kept */
     int skipping;          /* data ran out in this restart interval: its remaining MCUs are left as they are */
     int next_rst;          /* the RSTn expected next */
     size_t mcu, n_mcus;    /* for messages */
