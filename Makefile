@@ -75,7 +75,7 @@ $(BUILD)/obj/%_avx512.o:   ISA_FLAGS := -mavx512f -mavx512bw -mavx512vl -mavx512
 $(BUILD)/obj/%_avxvnni.o:  ISA_FLAGS := -mavx2 -mfma -mf16c -mavxvnni
 $(BUILD)/obj/%_dotprod.o:  ISA_FLAGS := -march=armv8.2-a+dotprod
 
-.PHONY: all lib test asan fuzz bench bench-imgproc lambda-zip demo install clean help deps test-arm64
+.PHONY: all lib test asan fuzz bench bench-imgproc bench-jpeg lambda-zip demo install clean help deps test-arm64
 .DEFAULT_GOAL := all
 
 # (a program is built once its folder has sources)
@@ -144,18 +144,21 @@ asan: ## build with AddressSanitizer + UndefinedBehaviorSanitizer in build-asan/
 	@BUILD=build-asan U2NET_SANITIZED=1 ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 \
 	    UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 sh tests/run.sh
 
-# Benchmarks: bench/bench_<name>.c links the library; bench/bench_<name>_ref.py times the Python
-# libraries that the code reproduces (test-only) on the same work.
+# Benchmarks: bench/bench_<name>.c links the libraries like a test; each has a bench-<name> target.
+# bench/bench_<name>_ref.py (where present) times the Python libraries we reproduce on the same work.
 PYTHON  ?= $(shell test -x /usr/bin/python3 && echo /usr/bin/python3 || echo python3)
+BENCH_RUNS ?= 5
 
-$(BUILD)/bench_%: bench/bench_%.c $(LIB)
+$(BUILD)/bench/bench_%: bench/bench_%.c $(LIB)
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $< $(LIB) $(LDLIBS)
 
-BENCH_RUNS ?= 5
-bench-imgproc: $(BUILD)/bench_imgproc ## time resize, post_process, cutouts at 12 MP next to Pillow and OpenCV
-	@$(BUILD)/bench_imgproc $(BENCH_RUNS)
+bench-imgproc: $(BUILD)/bench/bench_imgproc ## time resize, post_process, cutouts at 12 MP next to Pillow and OpenCV
+	@$(BUILD)/bench/bench_imgproc $(BENCH_RUNS)
 	@$(PYTHON) bench/bench_imgproc_ref.py $(BENCH_RUNS)
+
+bench-jpeg: $(BUILD)/bench/bench_jpeg ## time the JPEG decoder on the largest photos, the 33 MP file and a 12 MP one, vs djpeg and Pillow
+	@sh bench/bench_jpeg.sh $(BUILD)
 
 FUZZ_SECONDS ?= 60
 fuzz: ## build the libFuzzer harnesses with clang in build-fuzz/ and run each FUZZ_SECONDS (default 60)
