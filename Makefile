@@ -75,7 +75,7 @@ $(BUILD)/obj/%_avx512.o:   ISA_FLAGS := -mavx512f -mavx512bw -mavx512vl -mavx512
 $(BUILD)/obj/%_avxvnni.o:  ISA_FLAGS := -mavx2 -mfma -mf16c -mavxvnni
 $(BUILD)/obj/%_dotprod.o:  ISA_FLAGS := -march=armv8.2-a+dotprod
 
-.PHONY: all lib test asan fuzz bench lambda-zip demo install clean help deps test-arm64
+.PHONY: all lib test asan fuzz bench bench-png lambda-zip demo install clean help deps test-arm64
 .DEFAULT_GOAL := all
 
 # (a program is built once its folder has sources)
@@ -122,7 +122,17 @@ $(BUILD)/tests/replay_%: fuzz/%.c fuzz/replay_main.c $(WT_LIB) $(LAM_LIB) $(LIB)
 	$(CC) $(ALL_CFLAGS) -Iweights-tool -Iruntime/lambda $(LDFLAGS) -o $@ $< fuzz/replay_main.c \
 	    $(WT_LIB) $(LAM_LIB) $(LIB) $(LDLIBS)
 
-test-build: all $(if $(wildcard $(LAMBDA_MAIN)),$(BOOT)) $(TESTS) $(FUZZRUN)
+# Test-only reference programs linked with Debian's libpng and zlib (tests/tools/*.c): the independent
+# references the codec tests compare against, never part of the product. Built when libpng is there;
+# the tests that need one say "skip" otherwise. No sanitizers: they check libpng, not us.
+HAVE_LIBPNG := $(shell pkg-config --exists libpng zlib 2>/dev/null && echo 1)
+TOOLS    := $(if $(HAVE_LIBPNG),$(BUILD)/tests/tools/png_ref)
+
+$(BUILD)/tests/tools/png_ref: tests/tools/png_ref.c base/xxhash.c
+	@mkdir -p $(dir $@)
+	$(CC) -std=c11 -D_GNU_SOURCE $(WARN) -O2 -Iinclude -Ibase -o $@ $^ $(shell pkg-config --libs libpng zlib)
+
+test-build: all $(if $(wildcard $(LAMBDA_MAIN)),$(BOOT)) $(TESTS) $(FUZZRUN) $(TOOLS)
 
 test: ## install test-only tools if missing, build, run the whole suite (ends "N passed, N failed")
 	@$(MAKE) --no-print-directory deps
@@ -142,6 +152,17 @@ asan: ## build with AddressSanitizer + UndefinedBehaviorSanitizer in build-asan/
 FUZZ_SECONDS ?= 60
 fuzz: ## build the libFuzzer harnesses with clang in build-fuzz/ and run each FUZZ_SECONDS (default 60)
 	@sh fuzz/run.sh $(FUZZ_SECONDS)
+
+# PNG encoder benchmark: ours (fast, small) against zlib 1 and 6 on the same filtered rows of photo
+# cutouts. Links Debian's zlib (test/bench only). Figures, not pass/fail: see docs/images.md.
+$(BUILD)/bench/bench_png: bench/bench_png.c $(LIB)
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $< $(LIB) -lz $(LDLIBS)
+
+bench-png: $(BUILD)/bench/bench_png ## PNG encode MB/s and size: ours (fast, small) vs zlib 1 and 6 on photo cutouts
+	@shared=$${U2NET_SHARED:-$(abspath ..)/shared}; \
+	    /usr/bin/python3 bench/photos_to_ppm.py $$shared/testdata/photos $(BUILD)/bench/photos || true; \
+	    U2NET_SHARED=$$shared BENCH_PPM_DIR=$(BUILD)/bench/photos nice $(BUILD)/bench/bench_png
 
 clean: ## remove build outputs
 	rm -rf build build-asan build-fuzz build-arm64
