@@ -262,6 +262,7 @@ static u2net_status read_dynamic_tables(inflater *inf) {
     inf->fixed_loaded = 0;
     br_refill(br);
     unsigned nlit = br_take(br, 5) + 257, ndist = br_take(br, 5) + 1, npre = br_take(br, 4) + 4;
+    if (br_overran(br)) return fail_truncated(inf);
     if (nlit > 286) return FAIL_AT(U2NET_ERR_FORMAT, "dynamic block declares %u literal/length codes (at most 286)", nlit);
     if (ndist > 30) return FAIL_AT(U2NET_ERR_FORMAT, "dynamic block declares %u distance codes (at most 30)", ndist);
 
@@ -282,6 +283,8 @@ static u2net_status read_dynamic_tables(inflater *inf) {
         uint32_t e = pre[br->bits & ((1u << PRE_BITS) - 1)];
         br_take(br, E_LEN(e));
         unsigned sym = E_VALUE(e);
+        /* (bits past the end of the input are zeros: judge nothing decoded from them) */
+        if (br_overran(br)) return fail_truncated(inf);
         if (sym < 16) {
             lens[i++] = (uint8_t)sym;
             continue;
@@ -296,11 +299,11 @@ static u2net_status read_dynamic_tables(inflater *inf) {
         } else {
             rep = 11 + br_take(br, 7);
         }
+        if (br_overran(br)) return fail_truncated(inf);
         if (rep > total - i)
             return FAIL_AT(U2NET_ERR_FORMAT, "code length repeat of %u runs past the %u lengths (at %u)", rep, total, i);
         memset(lens + i, (int)value, rep);
         i += rep;
-        if (br_overran(br)) return fail_truncated(inf);
     }
     if (br_overran(br)) return fail_truncated(inf);
     if (lens[256] == 0) return FAIL_AT(U2NET_ERR_FORMAT, "invalid code lengths: end-of-block symbol 256 has no code");
@@ -435,6 +438,7 @@ static u2net_status decode_huffman(inflater *inf) {
             e = dist[E_VALUE(e) + (br->bits & ((1u << E_EXTRA(e)) - 1))];
         }
         br_take(br, E_LEN(e));
+        if (br_overran(br)) return fail_truncated(inf);
         if (E_KIND(e) != K_BASE)
             return FAIL_AT(U2NET_ERR_FORMAT, "invalid distance code at output byte %zu", (size_t)(out - inf->out_start));
         unsigned d = E_VALUE(e) + br_take(br, E_EXTRA(e));

@@ -139,13 +139,13 @@ static u2net_status walk_chunks(png_reader *r) {
         if (n > left || left - n < 4)
             return u2_fail(U2NET_ERR_TRUNCATED, "PNG truncated: %s chunk at byte %zu needs %zu bytes, %zu left", name, pos,
                            (size_t)n + 4, left);
+        uint32_t type = u2_rd32be(t);
+        if (!seen_ihdr && type != T_IHDR) return u2_fail(U2NET_ERR_FORMAT, "PNG first chunk is %s, not IHDR", name);
         const uint8_t *d = t + 4;
         uint32_t want = u2_rd32be(d + n), got = u2_crc32(u2_crc32(0, t, 4), d, n);
         if (want != got)
             return u2_fail(U2NET_ERR_FORMAT, "PNG %s chunk at byte %zu: CRC mismatch (file says %08x, data has %08x)",
                            name, pos, want, got);
-        uint32_t type = u2_rd32be(t);
-        if (!seen_ihdr && type != T_IHDR) return u2_fail(U2NET_ERR_FORMAT, "PNG first chunk is %s, not IHDR", name);
 
         if (type == T_IDAT) {
             if (idat_state == 2)
@@ -167,8 +167,10 @@ static u2net_status walk_chunks(png_reader *r) {
             U2_TRY(read_ihdr(r, d, n));
             break;
         case T_PLTE:
+            /* after IDAT only a true-color image gets here (a palette image failed at its IDAT): its
+             * PLTE is a mere suggestion, ignored as libpng does */
+            if (idat_state) break;
             if (seen_plte) return u2_fail(U2NET_ERR_FORMAT, "PNG has a second PLTE chunk at byte %zu", pos);
-            if (idat_state) return u2_fail(U2NET_ERR_FORMAT, "PNG PLTE chunk at byte %zu comes after IDAT", pos);
             seen_plte = 1;
             U2_TRY(read_plte(r, d, n));
             break;

@@ -12,6 +12,7 @@
  *
  *   png_ref FILE...             one line per file (NAME is the file's base name)
  *   png_ref --raw OUT FILE      also write the pixels to OUT
+ *   png_ref --version           the libpng it runs with
  */
 #include "base.h"
 
@@ -95,6 +96,10 @@ static int decode_one(const char *path, const char *raw_out) {
 }
 
 int main(int argc, char **argv) {
+    if (argc == 2 && strcmp(argv[1], "--version") == 0) {
+        printf("libpng %s\n", png_get_libpng_ver(NULL));
+        return 0;
+    }
     if (argc >= 4 && strcmp(argv[1], "--raw") == 0) return decode_one(argv[3], argv[2]);
     if (argc < 2) {
         fprintf(stderr, "usage: png_ref FILE... | png_ref --raw OUT FILE\n");
