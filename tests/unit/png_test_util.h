@@ -35,9 +35,12 @@ static inline int tu_write_file(const char *path, const void *p, size_t n) {
     return fclose(f) == 0 && ok;
 }
 
+/* The repository root, absolute ($U2NET_ROOT, else the current folder): commands may cd first. */
 static inline const char *tu_root(void) {
+    static char root[1024];
     const char *r = getenv("U2NET_ROOT");
-    return r && *r ? r : ".";
+    if (!root[0] && !realpath(r && *r ? r : ".", root)) snprintf(root, sizeof root, "%s", r && *r ? r : ".");
+    return root;
 }
 
 /* $U2NET_ROOT/$BUILD/tests/tools/png_ref if it was built (libpng installed), else NULL. */

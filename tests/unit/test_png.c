@@ -16,7 +16,7 @@ static char g_why[1024];
 
 static void check_table(const char *table, const char *dir, int want_all_files) {
     char path[1024];
-    snprintf(path, sizeof path, "%s/tests/data/%s", tu_root(), table);
+    snprintf(path, sizeof path, "%.900s/tests/data/%s", tu_root(), table);
     tu_row *rows;
     int n = tu_read_table(path, &rows);
     REQUIRE(n > 0, "cannot read %.900s", path);
@@ -52,7 +52,7 @@ static void check_table(const char *table, const char *dir, int want_all_files) 
 
 static void test_pngsuite_table(void) {
     char dir[1024];
-    snprintf(dir, sizeof dir, "%s/tests/data/pngsuite", tu_root());
+    snprintf(dir, sizeof dir, "%.900s/tests/data/pngsuite", tu_root());
     check_table("pngsuite.tsv", dir, 1);
 }
 
@@ -121,7 +121,7 @@ static void live_compare_dir(const char *dir, const char *pattern) {
 
 static void test_pngsuite_live_libpng(void) {
     char dir[1024];
-    snprintf(dir, sizeof dir, "%s/tests/data/pngsuite", tu_root());
+    snprintf(dir, sizeof dir, "%.900s/tests/data/pngsuite", tu_root());
     live_compare_dir(dir, "*.png");
 }
 
@@ -401,7 +401,7 @@ static void test_pixel_cap(void) {
     /* the caller's cap: 32x32 = 1024 pixels refused at 1000, accepted at 1024 */
     char path[1024];
     size_t len;
-    snprintf(path, sizeof path, "%s/tests/data/pngsuite/basn6a08.png", tu_root());
+    snprintf(path, sizeof path, "%.900s/tests/data/pngsuite/basn6a08.png", tu_root());
     uint8_t *buf = tu_read_file(path, &len);
     REQUIRE(buf, "no %.900s", path);
     u2_decode_opts o = {.max_pixels = 1000};
@@ -419,7 +419,7 @@ static void test_allocation_failures(void) {
     for (size_t f = 0; f < sizeof files / sizeof files[0]; f++) {
         char path[1024];
         size_t len;
-        snprintf(path, sizeof path, "%s/tests/data/pngsuite/%s", tu_root(), files[f]);
+        snprintf(path, sizeof path, "%.900s/tests/data/pngsuite/%s", tu_root(), files[f]);
         uint8_t *buf = tu_read_file(path, &len);
         REQUIRE(buf, "no %.900s", path);
         for (size_t k = 0;; k++) {
@@ -451,7 +451,7 @@ static void test_truncation_sweep(void) {
     for (size_t f = 0; f < sizeof files / sizeof files[0]; f++) {
         char path[1024];
         size_t len;
-        snprintf(path, sizeof path, "%s/tests/data/pngsuite/%s", tu_root(), files[f]);
+        snprintf(path, sizeof path, "%.900s/tests/data/pngsuite/%s", tu_root(), files[f]);
         uint8_t *buf = tu_read_file(path, &len);
         REQUIRE(buf, "no %.900s", path);
         for (size_t cut = 0; cut < len; cut++) {
@@ -475,7 +475,7 @@ static void test_bitflip_sweep(void) {
     for (size_t f = 0; f < sizeof files / sizeof files[0]; f++) {
         char path[1024];
         size_t len;
-        snprintf(path, sizeof path, "%s/tests/data/pngsuite/%s", tu_root(), files[f]);
+        snprintf(path, sizeof path, "%.900s/tests/data/pngsuite/%s", tu_root(), files[f]);
         uint8_t *buf = tu_read_file(path, &len);
         REQUIRE(buf, "no %.900s", path);
         for (size_t i = 0; i < len; i++) {
