@@ -159,10 +159,17 @@ $(BUILD)/bench/bench_png: bench/bench_png.c $(LIB)
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $< $(LIB) -lz $(LDLIBS)
 
+# photos of ../shared/testdata/photos: PNGs read directly, JPEGs decoded by Pillow into PPMs first
+BENCH_PNG_PNGS  ?= kodim03.png kodim23.png skimage_astronaut.png skimage_coffee.png wesaturate_tulips_rgba.png \
+                   jxl_flower_small_rgba.png
+BENCH_PNG_JPEGS ?= cameratrap_blank_8mp_3264x2448 zune_woman_water_2500x1786 sharp_saw_2725x2225 jxl_flower_2268x1512 \
+                   rembg_girl-1 rembg_car-1 rembg_animal-1 pillow_spitfire_800x531
+
 bench-png: $(BUILD)/bench/bench_png ## PNG encode MB/s and size: ours (fast, small) vs zlib 1 and 6 on photo cutouts
 	@shared=$${U2NET_SHARED:-$(abspath ..)/shared}; \
 	    /usr/bin/python3 bench/photos_to_ppm.py $$shared/testdata/photos $(BUILD)/bench/photos || true; \
-	    U2NET_SHARED=$$shared BENCH_PPM_DIR=$(BUILD)/bench/photos nice $(BUILD)/bench/bench_png
+	    nice $(BUILD)/bench/bench_png $(addprefix $$shared/testdata/photos/,$(BENCH_PNG_PNGS)) \
+	        $(patsubst %,$(BUILD)/bench/photos/%.ppm,$(BENCH_PNG_JPEGS))
 
 clean: ## remove build outputs
 	rm -rf build build-asan build-fuzz build-arm64

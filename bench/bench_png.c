@@ -122,6 +122,7 @@ typedef struct {
     size_t bytes[C_COUNT];
     size_t raw;
     double encode_secs; /* u2_png_encode, fast, whole file (filters + deflate + CRC) */
+    double inflate_secs[2]; /* the zlib -6 stream inflated: ours, zlib's uncompress */
 } result;
 
 static int runs_for(size_t n) { return n < 2000000 ? 5 : 3; }
@@ -158,6 +159,24 @@ static void bench_one(const uint8_t *f, size_t n, const u2_image *img, int clean
             r->bytes[c] = out_len;
         }
         r->secs[c] = best;
+    }
+    /* decoding side: the zlib -6 stream back to the rows, ours and zlib's */
+    uLongf z6 = bound;
+    compress2(zbuf, &z6, f, (uLong)n, 6);
+    for (int c = 0; c < 2; c++) {
+        double best = 1e30;
+        for (int run = 0; run < runs_for(n); run++) {
+            double t0 = now();
+            if (c == 0) {
+                if (u2_zlib_inflate(zbuf, z6, back, n) != U2NET_OK) exit(1);
+            } else {
+                uLongf bl = (uLongf)n;
+                uncompress(back, &bl, zbuf, z6);
+            }
+            double t = now() - t0;
+            if (t < best) best = t;
+        }
+        r->inflate_secs[c] = best;
     }
     double best = 1e30;
     for (int run = 0; run < runs_for(n); run++) {
@@ -219,6 +238,7 @@ int main(int argc, char **argv) {
     }
     static const char *const vnames[3] = {"cutout", "clean", "mask"};
     result tot[3];
+    double tot_pixels[3] = {0, 0, 0};
     memset(tot, 0, sizeof tot);
     printf("%-34s %-7s %8s | %s\n", "image", "variant", "MB", "MB/s and size vs zlib -6 for: ours fast | ours small | zlib -1 | zlib -6");
     for (int i = 0; i < nf; i++) {
@@ -244,7 +264,9 @@ int main(int argc, char **argv) {
             printf("%-34.34s %-7s %8.2f |", base, vnames[v], n / 1e6);
             for (int c = 0; c < C_COUNT; c++)
                 printf(" %6.1f %5.3f |", n / r.secs[c] / 1e6, (double)r.bytes[c] / (double)r.bytes[C_ZLIB6]);
-            printf(" encode %5.1f MB/s\n", (double)img.w * img.h * img.channels / r.encode_secs / 1e6);
+            printf(" encode %5.1f MB/s | inflate %6.1f vs zlib %6.1f MB/s\n",
+                   (double)img.w * img.h * img.channels / r.encode_secs / 1e6, n / r.inflate_secs[0] / 1e6,
+                   n / r.inflate_secs[1] / 1e6);
             fflush(stdout);
             tot[v].raw += n;
             for (int c = 0; c < C_COUNT; c++) {
@@ -252,6 +274,9 @@ int main(int argc, char **argv) {
                 tot[v].bytes[c] += r.bytes[c];
             }
             tot[v].encode_secs += r.encode_secs;
+            tot[v].inflate_secs[0] += r.inflate_secs[0];
+            tot[v].inflate_secs[1] += r.inflate_secs[1];
+            tot_pixels[v] += (double)img.w * img.h * img.channels;
             free(f);
             u2_image_free(&img);
         }
@@ -269,6 +294,12 @@ int main(int argc, char **argv) {
         printf(" | %.2fx, %+.1f%%\n", tot[v].secs[C_ZLIB1] / tot[v].secs[C_FAST],
                100.0 * ((double)tot[v].bytes[C_FAST] / tot[v].bytes[C_ZLIB6] - 1));
     }
+    for (int v = 0; v < 3; v++)
+        if (tot[v].raw)
+            printf("%-8s whole PNG encode (fast, filters + deflate + CRC): %.1f MB/s of pixels; inflate: ours %.1f MB/s, "
+                   "zlib %.1f MB/s\n",
+                   vnames[v], tot_pixels[v] / tot[v].encode_secs / 1e6, tot[v].raw / tot[v].inflate_secs[0] / 1e6,
+                   tot[v].raw / tot[v].inflate_secs[1] / 1e6);
     printf("clean vs cutout, ours fast: %.3f of the size\n",
            tot[0].bytes[C_FAST] ? (double)tot[1].bytes[C_FAST] / tot[0].bytes[C_FAST] : 0.0);
     return 0;
