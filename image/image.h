@@ -42,6 +42,9 @@ void u2_image_free(u2_image *img);
 /* ---------------------------------------------------------------- decoders (image/jpeg.c, image/png.c) */
 
 u2net_status u2_jpeg_decode(const uint8_t *buf, size_t len, const u2_decode_opts *opts, u2_image *out);
+/* PNG: every color type and bit depth, Adam7, as libpng's png_set_expand() gives them: palette -> RGB
+ * (RGBA with tRNS), gray below 8 bits -> 8 bits, a tRNS color key -> an alpha channel, 16-bit kept
+ * (depth 16). out->orientation from eXIf. opts NULL or max_pixels 0: U2_DEFAULT_MAX_PIXELS. */
 u2net_status u2_png_decode(const uint8_t *buf, size_t len, const u2_decode_opts *opts, u2_image *out);
 /* Sniffs the magic bytes (never trusts a file name) and calls the right decoder. */
 u2net_status u2_image_decode(const uint8_t *buf, size_t len, const u2_decode_opts *opts, u2_image *out);
@@ -79,8 +82,8 @@ u2net_status u2_inflate_raw(const uint8_t *in, size_t in_len, uint8_t *out, size
 /* ---------------------------------------------------------------- deflate (image/deflate.c) */
 
 typedef enum {
-    U2_DEFLATE_FAST = 0,  /* greedy LZ77 on short hash chains: faster than zlib -1, about zlib -6 size */
-    U2_DEFLATE_SMALL = 1, /* lazy LZ77 on long chains: smaller than zlib -9 on images, slower */
+    U2_DEFLATE_FAST = 0,  /* greedy LZ77 on short hash chains: faster than zlib -1, within 10% of zlib -6 */
+    U2_DEFLATE_SMALL = 1, /* lazy LZ77 on long chains: smaller than zlib -6 (about -9) at -6's speed */
 } u2_deflate_level;
 
 /* Compress into a new zlib stream (*out from u2_malloc, caller frees with u2_free). */
