@@ -175,6 +175,6 @@ clean: ## remove build outputs
 	rm -rf build build-asan build-fuzz build-arm64
 
 help: ## list the targets
-	@grep -E '^[a-z0-9-]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/' | sort | awk -F'\t' '{printf "  %-12s %s\n", $$1, $$2}'
+	@grep -hE '^[a-z0-9-]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/' | sort | awk -F'\t' '{printf "  %-12s %s\n", $$1, $$2}'
 
 -include $(shell find $(BUILD)/obj -name '*.d' 2>/dev/null)
