@@ -1,4 +1,5 @@
-/* image.c - image buffers. (Format sniffing is in decode.c: it needs every decoder linked.) */
+/* image.c - image buffers. (Format sniffing is in image_decode.c, so a program that uses one decoder
+ * does not have to link the other.) */
 #include "image.h"
 
 u2net_status u2_image_alloc(u2_image *img, int w, int h, u2_pixfmt fmt, int depth) {

@@ -1,5 +1,4 @@
-/* decode.c - format sniffing: the one place that knows every decoder, kept apart from image.c so a
- * program that only uses image buffers and one codec does not need the others linked. */
+/* image_decode.c - format sniffing: the one place that knows every decoder. */
 #include "image.h"
 
 u2net_status u2_image_decode(const uint8_t *buf, size_t len, const u2_decode_opts *opts, u2_image *out) {
