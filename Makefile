@@ -75,7 +75,7 @@ $(BUILD)/obj/%_avx512.o:   ISA_FLAGS := -mavx512f -mavx512bw -mavx512vl -mavx512
 $(BUILD)/obj/%_avxvnni.o:  ISA_FLAGS := -mavx2 -mfma -mf16c -mavxvnni
 $(BUILD)/obj/%_dotprod.o:  ISA_FLAGS := -march=armv8.2-a+dotprod
 
-.PHONY: all lib test asan fuzz bench bench-imgproc bench-jpeg lambda-zip demo install clean help deps test-arm64
+.PHONY: all lib test asan fuzz bench bench-imgproc bench-jpeg bench-png lambda-zip demo install clean help deps test-arm64
 .DEFAULT_GOAL := all
 
 # (a program is built once its folder has sources)
@@ -127,7 +127,17 @@ $(BUILD)/tests/replay_%: fuzz/%.c fuzz/replay_main.c $(WT_LIB) $(LAM_LIB) $(LIB)
 	$(CC) $(ALL_CFLAGS) -Iweights-tool -Iruntime/lambda $(LDFLAGS) -o $@ $< fuzz/replay_main.c \
 	    $(WT_LIB) $(LAM_LIB) $(LIB) $(LDLIBS)
 
-test-build: all $(if $(wildcard $(LAMBDA_MAIN)),$(BOOT)) $(TESTS) $(FUZZRUN)
+# Test-only reference programs linked with Debian's libpng and zlib (tests/tools/*.c): the independent
+# references the codec tests compare against, never part of the product. Built when libpng is there;
+# the tests that need one say "skip" otherwise. No sanitizers: they check libpng, not us.
+HAVE_LIBPNG := $(shell pkg-config --exists libpng zlib 2>/dev/null && echo 1)
+TOOLS    := $(if $(HAVE_LIBPNG),$(BUILD)/tests/tools/png_ref)
+
+$(BUILD)/tests/tools/png_ref: tests/tools/png_ref.c base/xxhash.c
+	@mkdir -p $(dir $@)
+	$(CC) -std=c11 -D_GNU_SOURCE $(WARN) -O2 -Iinclude -Ibase -o $@ $^ $(shell pkg-config --libs libpng zlib)
+
+test-build: all $(if $(wildcard $(LAMBDA_MAIN)),$(BOOT)) $(TESTS) $(FUZZRUN) $(TOOLS)
 
 test: ## install test-only tools if missing, build, run the whole suite (ends "N passed, N failed")
 	@$(MAKE) --no-print-directory deps
@@ -163,6 +173,24 @@ bench-jpeg: $(BUILD)/bench/bench_jpeg ## time the JPEG decoder on the largest ph
 FUZZ_SECONDS ?= 60
 fuzz: ## build the libFuzzer harnesses with clang in build-fuzz/ and run each FUZZ_SECONDS (default 60)
 	@sh fuzz/run.sh $(FUZZ_SECONDS)
+
+# PNG encoder benchmark: ours (fast, small) against zlib 1 and 6 on the same filtered rows of photo
+# cutouts. Links Debian's zlib (test/bench only). Figures, not pass/fail: see docs/images.md.
+$(BUILD)/bench/bench_png: bench/bench_png.c $(LIB)
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $< $(LIB) -lz $(LDLIBS)
+
+# photos of ../shared/testdata/photos: PNGs read directly, JPEGs decoded by Pillow into PPMs first
+BENCH_PNG_PNGS  ?= kodim03.png kodim23.png skimage_astronaut.png skimage_coffee.png wesaturate_tulips_rgba.png \
+                   jxl_flower_small_rgba.png
+BENCH_PNG_JPEGS ?= cameratrap_blank_8mp_3264x2448 zune_woman_water_2500x1786 sharp_saw_2725x2225 jxl_flower_2268x1512 \
+                   rembg_girl-1 rembg_car-1 rembg_animal-1 pillow_spitfire_800x531
+
+bench-png: $(BUILD)/bench/bench_png ## PNG encode MB/s and size: ours (fast, small) vs zlib 1 and 6 on photo cutouts
+	@shared=$${U2NET_SHARED:-$(abspath ..)/shared}; \
+	    /usr/bin/python3 bench/photos_to_ppm.py $$shared/testdata/photos $(BUILD)/bench/photos || true; \
+	    nice $(BUILD)/bench/bench_png $(addprefix $$shared/testdata/photos/,$(BENCH_PNG_PNGS)) \
+	        $(patsubst %,$(BUILD)/bench/photos/%.ppm,$(BENCH_PNG_JPEGS))
 
 clean: ## remove build outputs
 	rm -rf build build-asan build-fuzz build-arm64
