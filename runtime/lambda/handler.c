@@ -91,7 +91,6 @@ u2net_status u2_handler_init(const u2_handler_params *p, u2_handler **out, const
     }
     if ((s = u2_s3_client_new(&sc, &h->s3)) != U2NET_OK) {
         *error_type = U2_INIT_ERR_S3;
-        u2_fail_prefix(s, "S3 client: ");
         goto fail;
     }
     t1 = u2_handler_now_ms(), ms[1] = t1 - t, t = t1;
@@ -216,7 +215,6 @@ u2net_status u2_handler_invoke(u2_handler *h, const u2_invocation *inv, const ch
             if (took > h->slowest_job_ms) h->slowest_job_ms = took;
         }
     }
-    if (ev->kind == U2_EV_S3_TEST) u2_log_skip(h->log_fd, NULL, rid, NULL, NULL, "s3:TestEvent: nothing to do");
     s = u2_event_respond(ev, outs, r);
     for (size_t i = 0; i < ev->n_jobs; i++) u2_free((void *)outs[i].png);
     u2_free(outs);

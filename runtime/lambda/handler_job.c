@@ -21,7 +21,9 @@ static u2_job_outcome failed(u2_handler *h, u2_event *ev, const u2_job *j, const
                              const u2_s3_result *s3) {
     u2_job_outcome o = {0};
     o.kind = u2_handler_classify(s, s3);
-    o.status = s;
+    /* a direct invoke answers HTTP statuses by class: a photo in a format we do not read is a bad request
+     * (400), not the 405 that U2NET_ERR_UNSUPPORTED means for a request itself (events_respond.c) */
+    o.status = s == U2NET_ERR_UNSUPPORTED && j->image ? U2NET_ERR_FORMAT : s;
     o.message = u2_arena_strdup(&ev->arena, u2net_last_error());
     if (!o.message) o.message = "out of memory for the error message";
     if (s == U2NET_ERR_NOMEM && s3 == NULL)

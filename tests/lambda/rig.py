@@ -8,7 +8,6 @@ import json
 import os
 import subprocess
 import sys
-import threading
 import time
 import urllib.parse
 import urllib.request
@@ -134,7 +133,10 @@ class PlainS3:
 
 # ---------------------------------------------------------------------- the bootstrap process
 class Bootstrap:
-    """build/bootstrap with the given environment; stdout (the JSON log lines) and stderr collected."""
+    """build/bootstrap with the given environment. Its stdout (the JSON log lines) and stderr go to files:
+    a line written before the runtime posts an answer is in the file when the answer arrives."""
+
+    _seq = 0
 
     def __init__(self, env, exe=None, cwd=None):
         self.exe = exe or os.path.join(BUILD, "bootstrap")
@@ -143,53 +145,63 @@ class Bootstrap:
         base.pop("SSL_CERT_FILE", None)
         self.env = dict(base, **env)
         self.cwd = cwd
-        self.lines = []
-        self.stderr = b""
         self.proc = None
         self.t_exec = None
+        Bootstrap._seq += 1
+        os.makedirs(TMP, exist_ok=True)
+        self.out_path = os.path.join(TMP, "bootstrap-%d-%d.out" % (os.getpid(), Bootstrap._seq))
+        self.err_path = self.out_path[:-4] + ".err"
 
     def start(self):
         self.t_exec = time.monotonic()
-        self.proc = subprocess.Popen([self.exe], env=self.env, cwd=self.cwd, stdout=subprocess.PIPE,
-                                     stderr=subprocess.PIPE)
-        self._out = threading.Thread(target=self._read_out, daemon=True)
-        self._err = threading.Thread(target=self._read_err, daemon=True)
-        self._out.start()
-        self._err.start()
+        with open(self.out_path, "wb") as out, open(self.err_path, "wb") as err:
+            self.proc = subprocess.Popen([self.exe], env=self.env, cwd=self.cwd, stdout=out, stderr=err)
         return self
 
-    def _read_out(self):
-        for line in self.proc.stdout:
-            self.lines.append(line.decode("utf-8", "replace"))
+    @property
+    def lines(self):
+        with open(self.out_path, "rb") as f:
+            return [l.decode("utf-8", "replace") for l in f.read().splitlines()]
 
-    def _read_err(self):
-        self.stderr = self.proc.stderr.read()
+    @property
+    def stderr(self):
+        with open(self.err_path, "rb") as f:
+            return f.read()
 
     def wait(self, timeout=30):
         """The exit status, or None if it is still running after timeout."""
         try:
-            rc = self.proc.wait(timeout)
+            return self.proc.wait(timeout)
         except subprocess.TimeoutExpired:
             return None
-        self._out.join(5)
-        self._err.join(5)
-        return rc
 
     def kill(self):
         if self.proc and self.proc.poll() is None:
             self.proc.kill()
             self.proc.wait()
+        for p in (self.out_path, self.err_path):
+            if os.path.exists(p) and not os.environ.get("U2NET_KEEP_LOGS"):
+                os.remove(p)
 
     def logs(self):
         """Parsed log lines; a line that is not a JSON object is returned as {"unparsable": text}."""
         out = []
-        for t in list(self.lines):
+        for t in self.lines:
             try:
                 v = json.loads(t)
                 out.append(v if isinstance(v, dict) else {"unparsable": t})
             except ValueError:
                 out.append({"unparsable": t})
         return out
+
+    def wait_log(self, pred, timeout=10):
+        """The parsed log lines once one satisfies pred (or after timeout)."""
+        end = time.monotonic() + timeout
+        while True:
+            logs = self.logs()
+            if any(pred(l) for l in logs) or time.monotonic() > end:
+                return logs
+            time.sleep(0.02)
 
     def sanitizer_report(self):
         e = self.stderr.decode("utf-8", "replace")
