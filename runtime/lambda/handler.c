@@ -195,10 +195,11 @@ u2net_status u2_handler_invoke(u2_handler *h, const u2_invocation *inv, const ch
         u2_log_error(h->log_fd, NULL, rid, NULL, NULL, U2_INVOKE_ERR_EVENT, u2net_last_error());
         return answer_error(r, U2_INVOKE_ERR_EVENT, u2net_last_error());
     }
-    u2_job_outcome *outs = u2_calloc(ev->n_jobs ? ev->n_jobs : 1, sizeof *outs);
+    size_t n_jobs = ev->n_jobs;
+    u2_job_outcome *outs = u2_calloc(n_jobs ? n_jobs : 1, sizeof *outs);
     if (!outs) {
         u2_event_free(ev);
-        return u2_fail(U2NET_ERR_NOMEM, "out of memory for %zu job outcomes", ev->n_jobs);
+        return u2_fail(U2NET_ERR_NOMEM, "out of memory for %zu job outcomes", n_jobs);
     }
     for (size_t i = 0; i < ev->n_jobs; i++) {
         const u2_job *j = &ev->jobs[i];
