@@ -98,7 +98,14 @@ u2net_status u2_handler_init(const u2_handler_params *p, u2_handler **out, const
     /* the model: mapped once, reused by every warm invocation */
     if ((s = u2net_model_load(h->cfg.model_path, &h->model)) != U2NET_OK) {
         *error_type = U2_INIT_ERR_MODEL;
-        u2_fail_prefix(s, "MODEL: ");
+        if (s == U2NET_ERR_IO) {
+            char why[600];
+            snprintf(why, sizeof why, "%s", u2net_last_error());
+            u2_fail(s, "MODEL: %s (a relative MODEL is under $LAMBDA_TASK_ROOT; `make lambda-zip` puts the model at "
+                       "model.u2n there)", why);
+        } else {
+            u2_fail_prefix(s, "MODEL: ");
+        }
         goto fail;
     }
     t1 = u2_handler_now_ms(), ms[2] = t1 - t, t = t1;
