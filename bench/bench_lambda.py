@@ -104,8 +104,20 @@ def env_for(api, task, endpoint="http://127.0.0.1:9"):
             "AWS_SECRET_ACCESS_KEY": "S3RVER", "AWS_ENDPOINT_URL_S3": endpoint}
 
 
+def peak_rss_mb(pid):
+    """The process's peak resident memory so far (VmHWM), in MB; None if unknown."""
+    try:
+        with open("/proc/%d/status" % pid) as f:
+            for line in f:
+                if line.startswith("VmHWM:"):
+                    return int(line.split()[1]) / 1024
+    except OSError:
+        pass
+    return None
+
+
 def cold_start(task, photo, runs):
-    ready, first, warm, init_ms = [], [], [], []
+    ready, first, warm, init_ms, rss = [], [], [], [], []
     for _ in range(runs):
         api = FakeRuntimeAPI().start()
         inv = api.push(Invocation(json.dumps(direct_event(photo))))
@@ -121,13 +133,14 @@ def cold_start(task, photo, runs):
             inv2 = api.push(Invocation(json.dumps(direct_event(photo))))
             r2 = api.wait_result(inv2.request_id, 600, boot.proc)
             warm.append((r2.t - inv2.t_sent) * 1e3)
+            rss.append(peak_rss_mb(boot.proc.pid))
             api.push(Answer500())
             boot.wait(60)
         finally:
             boot.kill()
             api.stop()
     return {"exec_to_ready_ms": ready, "exec_to_first_response_ms": first, "warm_response_ms": warm,
-            "init_ms": init_ms}
+            "init_ms": init_ms, "peak_rss_mb": rss}
 
 
 def photo_12mp():
@@ -157,13 +170,14 @@ def s3_event_time(task, jpeg, runs):
             line = [l for l in boot.logs() if l.get("requestId") == inv.request_id and l.get("message") == "cutout written"]
             res.append({"event_ms": (r.t - inv.t_sent) * 1e3, "stages_ms": line[0]["ms"] if line else {},
                         "output_bytes": line[0].get("outputBytes") if line else None})
+        rss = peak_rss_mb(boot.proc.pid)
         api.push(Answer500())
         boot.wait(60)
     finally:
         boot.kill()
         api.stop()
         s3.stop()
-    return {"runs": res, "input_bytes": len(jpeg)}
+    return {"runs": res, "input_bytes": len(jpeg), "peak_rss_mb": rss}
 
 
 def med(v):
@@ -206,8 +220,10 @@ def main():
         runs = a.runs if r["model_bytes"] < 50 << 20 else a.big_runs
         r["cold"] = cold_start(task, photo, runs)
         c = r["cold"]
-        print("%-14s exec -> ready for next %s; exec -> first response %s; warm response %s (768x512 PNG, direct)"
-              % (name, med(c["exec_to_ready_ms"]), med(c["exec_to_first_response_ms"]), med(c["warm_response_ms"])))
+        print("%-14s exec -> ready for next %s; exec -> first response %s; warm response %s (768x512 PNG, direct); "
+              "init %s; peak memory %.0f MB" % (name, med(c["exec_to_ready_ms"]), med(c["exec_to_first_response_ms"]),
+                                                med(c["warm_response_ms"]), med(c["init_ms"]),
+                                                max([m for m in c["peak_rss_mb"] if m] or [0])))
         if not a.no_s3:
             if jpeg is None:
                 jpeg = photo_12mp()
@@ -218,6 +234,7 @@ def main():
                     st = " ".join("%s %.0f" % (k, v) for k, v in run["stages_ms"].items())
                     print("%-14s 12 MP JPEG (%.1f MB) S3 event %s: %.0f ms  [%s]" % (
                         name, s["input_bytes"] / 2**20, "first" if i == 0 else "warm ", run["event_ms"], st))
+                print("%-14s peak memory of the function over those events: %.0f MB" % (name, s["peak_rss_mb"] or 0))
             else:
                 print("%-14s S3: skipped (%s)" % (name, s["skipped"]))
     with open(os.path.join(OUT, "results.json"), "w") as f:
