@@ -21,7 +21,7 @@ u2w_options u2w_default_options(void) {
     return o;
 }
 
-static u2net_status check_options(const u2w_options *o) {
+u2net_status u2w_check_options(const u2w_options *o) {
     for (int c = 0; c < 3; c++)
         if (!isfinite(o->mean[c]) || !isfinite(o->std[c]) || o->std[c] == 0.0f)
             return u2_fail(U2NET_ERR_ARG, "normalization channel %d: mean %g, std %g (std must be finite, non-zero)", c,
@@ -512,7 +512,7 @@ u2net_status u2w_convert(const uint8_t *onnx, size_t len, const u2w_options *opt
     *out = NULL;
     *out_len = 0;
     u2w_options opt = opt_in ? *opt_in : u2w_default_options();
-    U2_TRY(check_options(&opt));
+    U2_TRY(u2w_check_options(&opt));
     u2w_stats local;
     u2w_stats *st = stats ? stats : &local;
     memset(st, 0, sizeof *st);

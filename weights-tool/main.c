@@ -5,6 +5,7 @@
  *   u2net-weights info FILE.u2n [--size HxW]
  */
 #include "wtool.h"
+#include "convert_pth.h"
 
 #include "model.h"
 
@@ -114,7 +115,9 @@ static int cmd_convert(int argc, char **argv) {
     uint8_t *model;
     size_t model_len;
     u2w_stats st;
-    u2net_status s = u2w_convert(onnx, len, &o, &model, &model_len, &st);
+    int is_pth = len >= 4 && ((onnx[0] == 'P' && onnx[1] == 'K') || (onnx[0] == 0x80 && onnx[1] == 2));
+    u2net_status s = is_pth ? u2w_convert_pth_bytes(onnx, len, &o, -1, &model, &model_len, &st)
+                            : u2w_convert(onnx, len, &o, &model, &model_len, &st);
     free(onnx);
     if (s != U2NET_OK) {
         fprintf(stderr, "u2net-weights: %s: %s (%s)\n", in, u2net_last_error(), u2net_status_str(s));
