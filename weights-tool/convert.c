@@ -123,11 +123,24 @@ u2net_status u2w_need_sym(cv *c, const onnx_node *n, size_t k, sym **out) {
     return U2NET_OK;
 }
 
+const char *u2w_sym_kind_name(sym_kind k) {
+    switch (k) {
+    case SYM_ACT: return "an activation";
+    case SYM_CONST: return "a constant";
+    case SYM_SHAPE: return "a shape computation";
+    case SYM_QACT: return "a dynamically quantized activation";
+    case SYM_QSCALE: return "a dynamic quantization scale";
+    case SYM_QZERO: return "a dynamic quantization zero point";
+    case SYM_NONE: break;
+    }
+    return "undefined";
+}
+
 u2net_status u2w_need_act(cv *c, const onnx_node *n, size_t k, sym **out) {
     U2_TRY(u2w_need_sym(c, n, k, out));
     if ((*out)->kind != SYM_ACT)
-        return u2_fail(U2NET_ERR_UNSUPPORTED, NODE_FMT ": input %zu ('%.*s') is a %s, not an activation", NODE_ARGS(n),
-                       k, U2W_STR((*out)->name), (*out)->kind == SYM_CONST ? "constant" : "shape computation");
+        return u2_fail(U2NET_ERR_UNSUPPORTED, NODE_FMT ": input %zu ('%.*s') is %s, not an activation", NODE_ARGS(n),
+                       k, U2W_STR((*out)->name), u2w_sym_kind_name((*out)->kind));
     return U2NET_OK;
 }
 
@@ -205,6 +218,9 @@ static const struct {
     {"Identity", u2w_conv_identity},
     {"Dropout", u2w_conv_identity},
     {"Reshape", u2w_conv_reshape},
+    {"DynamicQuantizeLinear", u2w_conv_dynamic_quantize},
+    {"ConvInteger", u2w_conv_conv_integer},
+    {"Mul", u2w_conv_mul},
 };
 
 static u2net_status convert_node(cv *c, const onnx_node *n) {
@@ -423,6 +439,10 @@ static u2net_status build_graph(cv *c, const u2w_options *opt, uint32_t in_h, ui
     }
     if ((size_t)opt->mask_output >= om->n_outputs)
         return u2_fail(U2NET_ERR_ARG, "mask output %d, but the graph has %zu outputs", opt->mask_output, om->n_outputs);
+    for (uint32_t i = 0; i < c->n_ops; i++)
+        if (c->ops[i].qpending)
+            return u2_fail(U2NET_ERR_UNSUPPORTED, "ConvInteger '%.*s': its output is used without the Mul by its "
+                           "dynamic scale (only dequantized ConvInteger outputs are supported)", U2W_STR(c->ops[i].name));
     /* dead ops: nothing the outputs depend on (a resize's size source counts) */
     for (uint32_t i = c->n_ops; i-- > 0;) {
         const cop *op = &c->ops[i];

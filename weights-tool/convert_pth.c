@@ -51,7 +51,7 @@ static u2net_status need(pth_src *p, const char *module, const char *suffix, int
     char key[224];
     snprintf(key, sizeof key, "%s.%s", module, suffix);
     const u2_pth_tensor *t = find(p->sd, p->prefix, key);
-    if (!t) return u2_fail(U2NET_ERR_GRAPH, "missing key '%s%s' (a %s checkpoint needs it)", p->prefix, key, p->arch);
+    if (!t) return u2_fail(U2NET_ERR_GRAPH, "missing key '%s%s' (the %s graph needs it)", p->prefix, key, p->arch);
     p->used[t - p->sd->tensors] = 1;
     char got[96], want[96];
     shape_str64(got, sizeof got, t->shape, t->ndim);
@@ -160,8 +160,8 @@ u2net_status u2w_pth_detect(const u2_pth_state_dict *sd, int arch, u2w_arch_cfg 
     cfg->arch = (u2w_arch)arch;
     const char *first = arch == U2W_ARCH_ISNET ? "conv_in.weight" : "stage1.rebnconvin.conv_s1.weight";
     const u2_pth_tensor *t0 = find(sd, pre, first), *side = find(sd, pre, "side1.weight");
-    if (!t0) return u2_fail(U2NET_ERR_GRAPH, "missing key '%s%s' (a %s checkpoint needs it)", pre, first, u2w_arch_name(cfg->arch));
-    if (!side) return u2_fail(U2NET_ERR_GRAPH, "missing key '%sside1.weight' (a %s checkpoint needs it)", pre, u2w_arch_name(cfg->arch));
+    if (!t0) return u2_fail(U2NET_ERR_GRAPH, "missing key '%s%s' (the %s graph needs it)", pre, first, u2w_arch_name(cfg->arch));
+    if (!side) return u2_fail(U2NET_ERR_GRAPH, "missing key '%sside1.weight' (the %s graph needs it)", pre, u2w_arch_name(cfg->arch));
     if (t0->ndim != 4 || t0->shape[1] < 1 || t0->shape[1] > 64)
         return u2_fail(U2NET_ERR_GRAPH, "'%s%s' must be (out, in, 3, 3) with 1..64 input channels", pre, first);
     if (side->ndim != 4 || side->shape[0] < 1 || side->shape[0] > 1024)
@@ -199,10 +199,14 @@ u2net_status u2w_convert_pth(const u2_pth_state_dict *sd, const u2w_arch_cfg *cf
     u2net_status s = p.used ? U2NET_OK : u2_fail(U2NET_ERR_NOMEM, "out of memory");
     if (s == U2NET_OK) s = u2w_b_init(&b, &a, &g, cfg->in_ch, "input");
     if (s == U2NET_OK) s = u2w_arch_build(cfg, &p.base, &b);
-    for (size_t i = 0; s == U2NET_OK && i < sd->n_tensors; i++)
-        if (!p.used[i])
-            s = u2_fail(U2NET_ERR_GRAPH, "unexpected key '%s' (%zu of the checkpoint's tensors are not part of %s)",
-                        sd->tensors[i].name, sd->n_tensors, p.arch);
+    if (s == U2NET_OK) {
+        size_t unused = 0, first = 0;
+        for (size_t i = sd->n_tensors; i-- > 0;)
+            if (!p.used[i]) unused++, first = i;
+        if (unused)
+            s = u2_fail(U2NET_ERR_GRAPH, "unexpected key '%s' (%zu of the checkpoint's %zu tensors %s not part of %s)",
+                        sd->tensors[first].name, unused, sd->n_tensors, unused == 1 ? "is" : "are", p.arch);
+    }
     if (s == U2NET_OK && (size_t)opt.mask_output >= g.n_outputs)
         s = u2_fail(U2NET_ERR_ARG, "mask output %d, but %s has %u outputs", opt.mask_output, p.arch, g.n_outputs);
     if (s == U2NET_OK) {

@@ -197,6 +197,7 @@ static int cmd_convert(int argc, char **argv) {
     if (s == U2NET_OK)
         s = is_pth ? u2w_convert_pth(&sd, &cfg, &o, src, len, &model, &model_len, &st)
                    : u2w_convert(src, len, &o, &model, &model_len, &st);
+    const u2_pth_format pth_format = sd.format;
     u2_pth_free(&sd);
     free(src);
     if (s != U2NET_OK) {
@@ -213,7 +214,7 @@ static int cmd_convert(int argc, char **argv) {
     }
     if (is_pth)
         fprintf(stderr, "%s: %s checkpoint (%s, %zu tensors%s) -> %zu ops; %zu BatchNorm folded; %llu parameters; %zu bytes\n",
-                out, st.arch, sd.format == U2_PTH_FORMAT_ZIP ? "zip" : "legacy", st.source_tensors,
+                out, st.arch, pth_format == U2_PTH_FORMAT_ZIP ? "zip" : "legacy", st.source_tensors,
                 cfg.out_ch > 1 ? ", class logits" : "", st.ops, st.bn_folded, (unsigned long long)st.params, model_len);
     else
         fprintf(stderr,
@@ -221,10 +222,12 @@ static int cmd_convert(int argc, char **argv) {
                 "%zu float16 tensors widened, %zu quantized weights dequantized; %llu parameters; %zu bytes\n",
                 out, st.onnx_nodes, st.ops, st.bn_folded, st.relu_fused, st.folded, st.f16_tensors, st.dequantized,
                 (unsigned long long)st.params, model_len);
-    fprintf(stderr, "%s: preset %s%s; %dx%d, pixels / %s, mean %g,%g,%g, std %g,%g,%g%s\n", out,
+    char size[32] = "the ONNX input's size or 320x320";
+    if (o.input_h) snprintf(size, sizeof size, "%dx%d", o.input_h, o.input_w);
+    fprintf(stderr, "%s: preset %s%s; %s, pixels / %s, mean %g,%g,%g, std %g,%g,%g%s\n", out,
             used ? used->name : "none",
             chosen ? " (--preset)" : by_md5 ? " (the file's MD5)" : used ? " (the checkpoint's architecture)" : " (defaults)",
-            o.input_h, o.input_w, o.scale_by_max ? "image max" : (snprintf(name, sizeof name, "%g", (double)o.pixel_div), name),
+            size, o.scale_by_max ? "image max" : (snprintf(name, sizeof name, "%g", (double)o.pixel_div), name),
             (double)o.mean[0], (double)o.mean[1], (double)o.mean[2], (double)o.std[0], (double)o.std[1], (double)o.std[2],
             (e.size || e.mean || e.std || e.pixel_div) ? " (with explicit options)" : "");
     return 0;
