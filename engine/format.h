@@ -72,7 +72,8 @@ typedef enum {
 
 typedef enum {
     U2_OUTPUT_PROB = 0,               /* outputs are probabilities in [0,1] (sigmoid in the graph) */
-    U2_OUTPUT_CLASS_LOGITS = 1,       /* outputs are per-class logits; softmax over channels later */
+    U2_OUTPUT_CLASS_LOGITS = 1,       /* outputs are per-class scores (logits): the class is the argmax over
+                                         channels (rembg's u2net_cloth_seg: log_softmax, then argmax) */
     U2_OUTPUT_KIND_COUNT
 } u2_output_kind;
 
@@ -98,6 +99,7 @@ typedef enum {
     U2_OP_ADD = 5,      /* in: a, b.         same shape, no broadcasting */
     U2_OP_SIGMOID = 6,  /* in: x */
     U2_OP_RELU = 7,     /* in: x             (a Relu that could not be fused into its producer) */
+    U2_OP_SOFTMAX = 8,  /* in: x             softmax over channels at every pixel (ONNX Softmax, axis 1) */
     U2_OP_TYPE_END
 } u2_op_type;
 

@@ -94,6 +94,7 @@ static inline const char *u2_op_type_name(u2_op_type t) {
     case U2_OP_ADD: return "add";
     case U2_OP_SIGMOID: return "sigmoid";
     case U2_OP_RELU: return "relu";
+    case U2_OP_SOFTMAX: return "softmax";
     case U2_OP_TYPE_END: break;
     }
     return "?";

@@ -203,6 +203,7 @@ static const struct {
     {"BatchNormalization", u2w_conv_batchnorm},
     {"Relu", u2w_conv_relu},
     {"Sigmoid", u2w_conv_sigmoid},
+    {"Softmax", u2w_conv_softmax},
     {"Add", u2w_conv_add},
     {"MaxPool", u2w_conv_maxpool},
     {"Resize", u2w_conv_resize},

@@ -147,6 +147,7 @@ u2net_status u2w_conv_conv(cv *c, const onnx_node *n);
 u2net_status u2w_conv_batchnorm(cv *c, const onnx_node *n);
 u2net_status u2w_conv_relu(cv *c, const onnx_node *n);
 u2net_status u2w_conv_sigmoid(cv *c, const onnx_node *n);
+u2net_status u2w_conv_softmax(cv *c, const onnx_node *n);
 u2net_status u2w_conv_add(cv *c, const onnx_node *n);
 u2net_status u2w_conv_maxpool(cv *c, const onnx_node *n);
 u2net_status u2w_conv_resize(cv *c, const onnx_node *n);

@@ -1,5 +1,6 @@
 /* convert_ops.c - ONNX nodes that become ops of the model: Conv (+ folded BatchNormalization, + fused
- * Relu), MaxPool, Resize / Upsample, Concat, Add (+ fused Relu), Sigmoid, Relu. */
+ * Relu), MaxPool, Resize / Upsample, Concat, Add (+ fused Relu, or a constant folded into a bias),
+ * Sigmoid, Softmax (over channels), Relu. */
 #include "convert.h"
 
 #include <math.h>
@@ -197,6 +198,23 @@ u2net_status u2w_conv_sigmoid(cv *c, const onnx_node *n) {
     cop *op;
     U2_TRY(u2w_need_act(c, n, 0, &x));
     return u2w_new_op(c, n, U2_OP_SIGMOID, &x->value, 1, c->vals[x->value].channels, &op);
+}
+
+/* Softmax over channels. Opset 13 normalizes along `axis` alone (default -1); before, Softmax flattened
+ * the tensor into [N, C*H*W] at axis 1 and normalized over all of it, which is not per-pixel: refused. */
+u2net_status u2w_conv_softmax(cv *c, const onnx_node *n) {
+    sym *x;
+    cop *op;
+    U2_TRY(u2w_need_act(c, n, 0, &x));
+    int64_t axis;
+    U2_TRY(u2w_attr_int(n, "axis", c->opset >= 13 ? -1 : 1, &axis));
+    if (c->opset < 13)
+        UNSUP(NODE_FMT ": Softmax before opset 13 normalizes over channels, height and width together (axis %lld "
+              "flattens the tensor); only the per-pixel softmax over channels of opset 13 is supported", NODE_ARGS(n),
+              (long long)axis);
+    if (axis != 1 && axis != -3)
+        UNSUP(NODE_FMT ": softmax along axis %lld; only along channels (axis 1) is supported", NODE_ARGS(n), (long long)axis);
+    return u2w_new_op(c, n, U2_OP_SOFTMAX, &x->value, 1, c->vals[x->value].channels, &op);
 }
 
 u2net_status u2w_conv_add(cv *c, const onnx_node *n) {
