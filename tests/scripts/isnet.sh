@@ -112,8 +112,20 @@ if convert fp16_convert "$FP16" "$T/fp16.u2n"; then
 fi
 
 if convert quint8_convert "$Q8" "$T/q8.u2n" && run "quint8_$first" "$T/q8.u2n" "$T/$first.in.f32" "$T/$first.ours8_"; then
-    compare "quint8_vs_ort_quint8_$first" "$T/$first.ours8_0.f32" "$T/$first.ort8_0.f32" 0.15 2e-3
-    compare "quint8_vs_ort_fp16_$first" "$T/$first.ours8_0.f32" "$T/$first.ort16_0.f32" 0.25 4e-3
+    # ORT quantizes activations to 8 bits, we do not: the masks differ at a few edge pixels (measured
+    # up to 0.23 max abs, 1e-3 mean abs), so the checks are on the mean, and against the fp16 network
+    # we must be no further than ONNX Runtime's own run of the quantized file is (docs/models.md).
+    compare "quint8_vs_ort_quint8_$first" "$T/$first.ours8_0.f32" "$T/$first.ort8_0.f32" 0.5 2e-3
+    compare "quint8_vs_ort_fp16_$first" "$T/$first.ours8_0.f32" "$T/$first.ort16_0.f32" 0.5 2e-3
+    "$PY" - "$T/$first.ours8_0.f32" "$T/$first.ort8_0.f32" "$T/$first.ort16_0.f32" <<'EOF' || status=1
+import sys
+import numpy as np
+ours, ort8, ort16 = (np.fromfile(p, '<f4').astype(np.float64) for p in sys.argv[1:4])
+a, b = float(np.mean(np.abs(ours - ort16))), float(np.mean(np.abs(ort8 - ort16)))
+if a > 1.5 * b:
+    print('FAIL isnet_quint8_as_close_as_ort: mean abs to the fp16 network %.3g, ONNX Runtime quint8 %.3g' % (a, b)); sys.exit(1)
+print('ok isnet_quint8_as_close_as_ort (mean abs to the fp16 network: ours %.2g, ONNX Runtime quint8 %.2g)' % (a, b))
+EOF
 fi
 
 if "$PY" "$ROOT/tests/tools/pth_variants.py" isnet "$T/isnet.pth" "$FP16" >"$T/pth.log" 2>&1; then
@@ -130,4 +142,6 @@ else
     echo "FAIL isnet_pth_make: $(tail -n 1 "$T/pth.log")"
     status=1
 fi
+# ISNet's 12 outputs are up to 64 MB each, the model files 176 MB: keep only the masks
+find "$T" \( -name '*.f32' ! -name '*_0.f32' ! -name '*.in.f32' \) -o -name '*.u2n' | xargs rm -f
 exit $status

@@ -7,6 +7,10 @@ tests/scripts/pth_reference.py (numpy only, no torch):
       opcode, an unexpected key, a non-float weight, another network; and files that must convert: every key behind
       nn.DataParallel's "module.", a nested training checkpoint, float16 storages, a 4-class head
       (u2net_cloth_seg's layout, random weights).
+  pth_variants.py seeds OUTDIR U2NETP.pth
+      small seeds for fuzz/fuzz_pth_convert.c: the fixture's keys and shapes with every tensor a stride-0
+      view of a one-element storage (85 KB of pickle, yet a whole U²-NetP to map), in both formats, with a
+      4-class head, with a wrong shape; the head of an ISNet behind "module.".
   pth_variants.py isnet OUT.pth ISNET.onnx
       an ISNetDIS state dict (xuebinqin/DIS isnet.py key names) holding the weights of a real ISNet ONNX
       export: each Conv's weight and bias under its module path (node '/stage1/rebnconvin/conv_s1/Conv' ->
@@ -101,6 +105,44 @@ def cmd_bad(outdir, fixture):
     write(j('four-class.pth'), cloth)
 
 
+def write_expanded(path, shapes, legacy=False, value=0.5):
+    """Every float tensor a stride-0 view of one storage holding `value` (int ones: of a LongStorage)."""
+    f = pr.WStorage('0', 'FloatStorage', [value])
+    n = pr.WStorage('1', 'LongStorage', [7])
+    items = []
+    for name, shape in shapes.items():
+        st = n if name.endswith('num_batches_tracked') else f
+        items.append((name, pr.WTensor(st, 0, list(shape), [0] * len(shape))))
+    if legacy:
+        pr.write_legacy(path, pr.state_dict(items), [f, n])
+    else:
+        pr.write_zip(path, pr.state_dict(items), [f, n])
+
+
+def cmd_seeds(outdir, fixture):
+    sd = read_sd(fixture)
+    os.makedirs(outdir, exist_ok=True)
+    j = lambda n: os.path.join(outdir, n)  # noqa: E731
+    shapes = collections.OrderedDict((k, v.shape) for k, v in sd.items())
+    write_expanded(j('u2netp-expanded-zip.pth'), shapes)
+    write_expanded(j('u2netp-expanded-legacy.pth'), shapes, legacy=True)
+    four = collections.OrderedDict(shapes)
+    for k in range(1, 7):
+        four['side%d.weight' % k], four['side%d.bias' % k] = (4, 64, 3, 3), (4,)
+    four['outconv.weight'], four['outconv.bias'] = (4, 24, 1, 1), (4,)
+    write_expanded(j('u2netp-four-class.pth'), four)
+    wrong = collections.OrderedDict(shapes)
+    wrong['stage5d.rebnconv2.conv_s1.weight'] = (16, 16, 3, 1)
+    write_expanded(j('u2netp-wrong-shape.pth'), wrong)
+    isnet = collections.OrderedDict([('conv_in.weight', (64, 3, 3, 3)), ('conv_in.bias', (64,)),
+                                     ('stage1.rebnconvin.conv_s1.weight', (64, 64, 3, 3)),
+                                     ('stage1.rebnconvin.conv_s1.bias', (64,))])
+    isnet.update((k, v) for k, v in shapes.items() if k.startswith('stage1.') and 'rebnconvin.conv' not in k)
+    isnet['side1.weight'], isnet['side1.bias'] = (1, 64, 3, 3), (1,)
+    isnet = collections.OrderedDict(('module.' + k, v) for k, v in isnet.items())
+    write_expanded(j('isnet-head.pth'), isnet)
+
+
 def module_of(node_name):
     """'/stage1/rebnconvin/conv_s1/Conv' -> ('stage1.rebnconvin', True); '/side1/Conv' -> ('side1', False)"""
     parts = [p for p in node_name.split('/') if p]
@@ -139,6 +181,8 @@ if __name__ == '__main__':
     a = sys.argv[1:]
     if len(a) == 3 and a[0] == 'bad':
         cmd_bad(a[1], a[2])
+    elif len(a) == 3 and a[0] == 'seeds':
+        cmd_seeds(a[1], a[2])
     elif len(a) == 3 and a[0] == 'isnet':
         cmd_isnet(a[1], a[2])
     else:

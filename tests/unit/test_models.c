@@ -75,6 +75,8 @@ static void check_against_ort(ort_case *cs, int nc) {
         ort_case *f = &cs[i];
         snprintf(path, sizeof path, "%s/models_%s.onnx", tmp, f->name);
         CHECK(tu_write(path, f->ref_onnx ? f->ref_onnx : f->onnx, f->ref_onnx ? f->ref_len : f->len), "write %s", path);
+        snprintf(in, sizeof in, "%s/models_%s.src.onnx", tmp, f->name); /* what we convert (fuzz seeds) */
+        CHECK(tu_write(in, f->onnx, f->len), "write %s", in);
         size_t nx = (size_t)f->c * f->h * f->w;
         float *x = malloc(nx * sizeof *x);
         for (size_t k = 0; k < nx; k++) x[k] = frand() * 2.0f;
