@@ -17,9 +17,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     lim.max_output_bytes = 48 << 20; /* a U²-NetP expands to 4.5 MB; ISNet (176 MB) is out of reach here */
     u2_pth_state_dict sd;
     if (u2_pth_load_ex(data, size, &lim, &sd) == U2NET_OK) {
-        u2w_arch_cfg cfg;
-        for (int arch = -1; arch < U2W_ARCH_COUNT; arch += 2) { /* detected, then forced U²-NetP and ISNet */
-            if (u2w_pth_detect(&sd, arch, &cfg) != U2NET_OK) continue;
+        static const int archs[3] = {-1, U2W_ARCH_U2NETP, U2W_ARCH_ISNET}; /* detected, then forced */
+        for (int i = 0; i < 3; i++) {
+            u2w_arch_cfg cfg;
+            if (u2w_pth_detect(&sd, archs[i], &cfg) != U2NET_OK) continue;
             uint8_t *out = NULL;
             size_t n = 0;
             if (u2w_convert_pth(&sd, &cfg, NULL, data, size, &out, &n, NULL) == U2NET_OK) {

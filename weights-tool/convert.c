@@ -433,8 +433,8 @@ static u2net_status build_graph(cv *c, const u2w_options *opt, uint32_t in_h, ui
     for (size_t k = 0; k < om->n_outputs; k++) {
         sym *s = u2w_sym_get(c, om->outputs[k].name);
         if (!s || s->kind != SYM_ACT)
-            return u2_fail(U2NET_ERR_UNSUPPORTED, "graph output '%.*s' is %s, not computed from the input",
-                           U2W_STR(om->outputs[k].name), !s || s->kind == SYM_NONE ? "never produced" : "a constant");
+            return u2_fail(U2NET_ERR_UNSUPPORTED, "graph output '%.*s' is %s, not an activation computed from the input",
+                           U2W_STR(om->outputs[k].name), !s || s->kind == SYM_NONE ? "never produced" : u2w_sym_kind_name(s->kind));
         outs[k] = s->value;
         live[s->value] = 1;
     }
