@@ -3,7 +3,7 @@
 # the build folder) converted by u2net-weights and run by `u2net infer`, against ONNX Runtime
 # (onnxruntime-node) running the same files on the same inputs.
 #   - fp16 file: our fp32 engine vs ORT on a few photos, mask output: max abs <= 2e-3
-#   - a .pth holding the same weights under the DIS code's key names (tests/tools/pth_variants.py isnet):
+#   - a .pth holding the same weights under the DIS code's key names (tests/tools/pth_variants.py fromonnx):
 #     the ISNet graph built in C from the checkpoint vs ORT on the fp16 file: max abs <= 2e-3
 #   - dynamic-quantized file, dequantized weights (weights-tool/convert_quant.c): vs ORT running that file
 #     (which also quantizes activations to 8 bits, we do not), and vs ORT on the fp16 file; the limits
@@ -128,7 +128,7 @@ print('ok isnet_quint8_as_close_as_ort (mean abs to the fp16 network: ours %.2g,
 EOF
 fi
 
-if "$PY" "$ROOT/tests/tools/pth_variants.py" isnet "$T/isnet.pth" "$FP16" >"$T/pth.log" 2>&1; then
+if "$PY" "$ROOT/tests/tools/pth_variants.py" fromonnx "$T/isnet.pth" "$FP16" >"$T/pth.log" 2>&1; then
     if "$B/u2net-weights" convert "$T/isnet.pth" -o "$T/pth.u2n" --preset isnet-imgly >"$T/convert.log" 2>&1 &&
         grep -q 'isnet checkpoint' "$T/convert.log"; then
         run "pth_$first" "$T/pth.u2n" "$T/$first.in.f32" "$T/$first.ourspth_" &&

@@ -10,6 +10,7 @@
 #     an integer weight, another network, a cut file, a forced architecture that does not fit; or convert
 #     to the same outputs: keys behind "module.", a nested training checkpoint; or convert at all: float16
 #     storages, a 4-class head (class logits, no sigmoid, 768x768).
+# And the full U²-Net (its fixture re-saved as a checkpoint) against ONNX Runtime.
 # The fixtures stay in ../shared (4.7 MB each): skipped, saying so, without them.
 set -u
 ROOT=${U2NET_ROOT:-$(cd "$(dirname "$0")/../.." && pwd)}
@@ -107,6 +108,43 @@ for c in $cases; do
         golden "${f}_vs_ort_$case" "$T/${f}_${case}_" "$case"
     done
 done
+
+# ---- the full U²-Net: its random-weight fixture (../shared, xz) re-saved as a checkpoint with the
+# original key names (tests/tools/pth_variants.py fromonnx), converted, against ONNX Runtime's goldens
+U2NET_XZ=$SHARED/fixtures/models/u2net-random.onnx.xz
+if [ -n "${U2NET_SANITIZED:-}" ] && [ -z "${U2NET_SLOW:-}" ]; then
+    echo "skip pth_u2net: the full U²-Net takes minutes under sanitizers (U2NET_SLOW=1 forces)"
+elif [ ! -f "$U2NET_XZ" ] || ! command -v xz >/dev/null 2>&1 || [ ! -f "$SHARED/fixtures/golden/u2net-smooth320.input.f32" ]; then
+    echo "skip pth_u2net: $U2NET_XZ, xz or the U²-Net goldens are missing"
+elif xz -dc "$U2NET_XZ" >"$T/u2net-random.onnx" &&
+    "$PY" "$ROOT/tests/tools/pth_variants.py" fromonnx "$T/u2net.pth" "$T/u2net-random.onnx" >"$T/u2net.log" 2>&1; then
+    expect convert_u2net 0 "u2net checkpoint (zip, 798 tensors) -> 259 ops; 112 BatchNorm folded; 43981069 parameters" \
+        "$B/u2net-weights" convert "$T/u2net.pth" -o "$T/u2net.u2n"
+    rm -f "$T/u2net.pth" "$T/u2net-random.onnx" "$T/u2net_"*.f32
+    if [ -f "$T/u2net.u2n" ] && "$B/u2net" infer -m "$T/u2net.u2n" -i "$SHARED/fixtures/golden/u2net-smooth320.input.f32" \
+        --size 320x320 -o "$T/u2net_" >"$T/infer.log" 2>&1; then
+        "$PY" - "$T/u2net_" "$SHARED/fixtures/golden" <<'EOF' || status=1
+import sys
+import numpy as np
+prefix, g = sys.argv[1:3]
+worst, wmean = 0.0, 0.0
+for k in range(7):
+    x, y = np.fromfile('%s%d.f32' % (prefix, k), '<f4'), np.fromfile('%s/u2net-smooth320.out%d.f32' % (g, k), '<f4')
+    if x.size != y.size:
+        print('FAIL pth_u2net_vs_ort: output %d has %d values, ONNX Runtime %d' % (k, x.size, y.size)); sys.exit(1)
+    d = np.abs(x.astype(np.float64) - y)
+    worst, wmean = max(worst, float(d.max())), max(wmean, float(d.mean()))
+if worst > 2e-3 or wmean > 1e-4:
+    print('FAIL pth_u2net_vs_ort: max abs %.3g (limit 2e-3), mean abs %.3g (limit 1e-4)' % (worst, wmean)); sys.exit(1)
+print('ok pth_u2net_vs_ort (max abs %.2g, mean abs %.2g vs ONNX Runtime, 7 outputs)' % (worst, wmean))
+EOF
+    else
+        fail u2net_infer "$(tail -n 1 "$T/infer.log")"
+    fi
+    rm -f "$T/u2net.u2n" "$T/u2net_"*.f32
+else
+    fail u2net_make "could not write the checkpoint: $(tail -n 1 "$T/u2net.log")"
+fi
 
 # ---- derived checkpoints
 if ! "$PY" "$ROOT/tests/tools/pth_variants.py" bad "$T/v" "$ZIP" >"$T/variants.log" 2>&1; then

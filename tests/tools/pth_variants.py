@@ -11,11 +11,12 @@ tests/scripts/pth_reference.py (numpy only, no torch):
       small seeds for fuzz/fuzz_pth_convert.c: the fixture's keys and shapes with every tensor a stride-0
       view of a one-element storage (85 KB of pickle, yet a whole U²-NetP to map), in both formats, with a
       4-class head, with a wrong shape; the head of an ISNet behind "module.".
-  pth_variants.py isnet OUT.pth ISNET.onnx
-      an ISNetDIS state dict (xuebinqin/DIS isnet.py key names) holding the weights of a real ISNet ONNX
-      export: each Conv's weight and bias under its module path (node '/stage1/rebnconvin/conv_s1/Conv' ->
+  pth_variants.py fromonnx OUT.pth MODEL.onnx
+      the state dict of the original code (U2NET / U2NETP / ISNetDIS key names) holding the weights of an
+      ONNX export of it: each Conv's weight and bias under its module path (node
+      '/stage1/rebnconvin/conv_s1/Conv' or the fixtures' '/enc.0/cin/conv_s1/Conv' ->
       'stage1.rebnconvin.conv_s1.weight'), and BatchNorm parameters that fold to exactly nothing (the
-      export already folded them): gamma 1, beta 0, mean 0, var 1 - eps.
+      export already folded them): gamma 1, beta 0, mean 0, var 1 - eps (1 after adding eps in float32).
 """
 import collections
 import os
@@ -143,23 +144,53 @@ def cmd_seeds(outdir, fixture):
     write_expanded(j('isnet-head.pth'), isnet)
 
 
-def module_of(node_name):
-    """'/stage1/rebnconvin/conv_s1/Conv' -> ('stage1.rebnconvin', True); '/side1/Conv' -> ('side1', False)"""
-    parts = [p for p in node_name.split('/') if p]
-    if len(parts) == 4 and parts[2] == 'conv_s1':
-        return parts[0] + '.' + parts[1], True
-    if len(parts) == 2 and parts[1] == 'Conv':
-        return parts[0], False
-    raise ValueError('unexpected conv node name ' + node_name)
+STAGES_ENC = ['stage1', 'stage2', 'stage3', 'stage4', 'stage5', 'stage6']
+STAGES_DEC = ['stage5d', 'stage4d', 'stage3d', 'stage2d', 'stage1d']
 
 
-def cmd_isnet(out, onnx_path):
+def module_names(conv_nodes):
+    """Conv node name -> (module path in the original code, has BatchNorm). Two exporters' naming:
+    the original code's ('/stage1/rebnconvin/conv_s1/Conv', '/side1/Conv', '/conv_in/Conv': the npm
+    ISNet) and the fixtures' refactored one ('/enc.0/cin/conv_s1/Conv' for stage1.rebnconvin,
+    '/enc.0/enc.2/...' rebnconv3, '/enc.0/bottom/...' the dilated rebnconvL, '/enc.0/dec.0/...'
+    rebnconv(L-1)d, '/dec.0/...' stage5d, '/side.0/Conv' side1)."""
+    out, height = {}, {}
+    for n in conv_nodes:  # a refactored RSU block's height: 2 + its number of 'enc.i' convs
+        p = [x for x in n.split('/') if x]
+        if len(p) == 4 and p[1].startswith('enc.'):
+            height[p[0]] = height.get(p[0], 1) + 1
+    for n in conv_nodes:
+        p = [x for x in n.split('/') if x]
+        if len(p) == 4 and p[2] == 'conv_s1':
+            block, conv = p[0], p[1]
+            if block.startswith('enc.') or block.startswith('dec.'):
+                k = int(block[4:])
+                L = height[block]
+                block = (STAGES_ENC if block.startswith('enc.') else STAGES_DEC)[k]
+                if conv == 'cin':
+                    conv = 'rebnconvin'
+                elif conv == 'bottom':
+                    conv = 'rebnconv%d' % L
+                elif conv.startswith('enc.'):
+                    conv = 'rebnconv%d' % (int(conv[4:]) + 1)
+                elif conv.startswith('dec.'):
+                    conv = 'rebnconv%dd' % (L - 1 - int(conv[4:]))
+            out[n] = (block + '.' + conv, True)
+        elif len(p) == 2 and p[1] == 'Conv':
+            head = p[0]  # 'side1', 'outconv', 'conv_in'; the fixtures' 'side.0' is side1
+            out[n] = ('side%d' % (int(head[5:]) + 1) if head.startswith('side.') else head, False)
+        else:
+            raise ValueError('unexpected conv node name ' + n)
+    return out
+
+
+def cmd_fromonnx(out, onnx_path):
     nodes, inits, _ = onnx_read.load(onnx_path)
+    convs = [n for n in nodes if n['op'] == 'Conv']
+    names = module_names([n['name'] for n in convs])
     sd, half = collections.OrderedDict(), set()
-    for n in nodes:
-        if n['op'] != 'Conv':
-            continue
-        module, bn = module_of(n['name'])
+    for n in convs:
+        module, bn = names[n['name']]
         w, b = inits[n['in'][1]], inits[n['in'][2]]
         conv = module + '.conv_s1' if bn else module
         sd[conv + '.weight'], sd[conv + '.bias'] = w, b
@@ -174,7 +205,7 @@ def cmd_isnet(out, onnx_path):
             sd[module + '.bn_s1.running_var'] = np.full(oc, np.float32(1) - np.float32(1e-5), np.float32)
             sd[module + '.bn_s1.num_batches_tracked'] = np.array(0, np.int64)
     write(out, sd, half=half)
-    print('%s: %d tensors from %d convs' % (out, len(sd), sum(n['op'] == 'Conv' for n in nodes)))
+    print('%s: %d tensors from %d convs' % (out, len(sd), len(convs)))
 
 
 if __name__ == '__main__':
@@ -183,7 +214,7 @@ if __name__ == '__main__':
         cmd_bad(a[1], a[2])
     elif len(a) == 3 and a[0] == 'seeds':
         cmd_seeds(a[1], a[2])
-    elif len(a) == 3 and a[0] == 'isnet':
-        cmd_isnet(a[1], a[2])
+    elif len(a) == 3 and a[0] == 'fromonnx':
+        cmd_fromonnx(a[1], a[2])
     else:
         sys.exit(__doc__)
