@@ -222,7 +222,7 @@ static int cmd_convert(int argc, char **argv) {
                 "%zu float16 tensors widened, %zu quantized weights dequantized; %llu parameters; %zu bytes\n",
                 out, st.onnx_nodes, st.ops, st.bn_folded, st.relu_fused, st.folded, st.f16_tensors, st.dequantized,
                 (unsigned long long)st.params, model_len);
-    char size[32] = "the ONNX input's size or 320x320";
+    char size[48] = "the ONNX input's size or 320x320";
     if (o.input_h) snprintf(size, sizeof size, "%dx%d", o.input_h, o.input_w);
     fprintf(stderr, "%s: preset %s%s; %s, pixels / %s, mean %g,%g,%g, std %g,%g,%g%s\n", out,
             used ? used->name : "none",
