@@ -20,6 +20,7 @@
 static u2net_model *g_model;
 static u2net_ctx *g_ctx;
 static uint8_t *g_model_bytes;
+static size_t g_model_len;
 
 /* Conv(3 -> 1, 3x3, pad 1) + Sigmoid, converted at 24x20 (h x w): a real model file, loaded as usual. */
 static int make_model(void) {
@@ -42,6 +43,7 @@ static int make_model(void) {
     u2net_status s = u2w_convert(onnx, n, &o, &g_model_bytes, &out_len, NULL);
     free(onnx);
     if (s != U2NET_OK) return 0;
+    g_model_len = out_len;
     if (u2net_model_load_memory(g_model_bytes, out_len, &g_model) != U2NET_OK) return 0;
     u2net_ctx_params p = u2net_ctx_default_params();
     p.n_threads = 1;
@@ -333,11 +335,36 @@ static void test_allocation_failures(void) {
     u2_image_free(&img);
 }
 
+/* fuzz/fuzz_remove.c runs the same model from fuzz/remove_model.h (the fuzz build has no ONNX writer):
+ * the header must hold exactly what the converter makes today. U2NET_WRITE_FUZZ_MODEL=fuzz/remove_model.h
+ * rewrites it. */
+#include "../../fuzz/remove_model.h"
+
+static void test_fuzz_model_in_sync(void) {
+    const char *w = getenv("U2NET_WRITE_FUZZ_MODEL");
+    if (w && *w) {
+        FILE *f = fopen(w, "w");
+        REQUIRE(f, "cannot write %s", w);
+        fprintf(f, "/* remove_model.h - the tiny model of tests/unit/test_remove_api.c (Conv 3->1 3x3 + Sigmoid, trained\n"
+                   " * size 24x20) as converted by u2net-weights, for fuzz/fuzz_remove.c. Generated: do not edit;\n"
+                   " * U2NET_WRITE_FUZZ_MODEL=fuzz/remove_model.h build/tests/test_remove_api rewrites it, and that\n"
+                   " * test fails when it is stale. */\n"
+                   "static const unsigned char remove_model_bytes[%zu] __attribute__((aligned(64))) = {", g_model_len);
+        for (size_t i = 0; i < g_model_len; i++) fprintf(f, "%s0x%02x,", i % 16 ? " " : "\n    ", g_model_bytes[i]);
+        fprintf(f, "\n};\n");
+        fclose(f);
+    }
+    CHECK(sizeof remove_model_bytes == g_model_len && !memcmp(remove_model_bytes, g_model_bytes, g_model_len),
+          "fuzz/remove_model.h is stale (%zu bytes, the converter makes %zu): regenerate it (see the test)",
+          sizeof remove_model_bytes, g_model_len);
+}
+
 int main(void) {
     if (!make_model()) {
         printf("FAIL remove_api_model: cannot build the tiny model: %s\n", u2net_last_error());
         return 1;
     }
+    RUN(test_fuzz_model_in_sync);
     RUN(test_defaults);
     RUN(test_arguments);
     RUN(test_outputs);
