@@ -5,8 +5,9 @@
  *     u2_image_decode (pixel cap before any pixel allocation) -> u2_orient_apply
  *     -> u2_pipeline_mask (the engine as its callback) -> u2_pipeline_compose -> u2_png_encode_opts
  *
- * Each buffer is freed as soon as the next stage no longer needs it, so the peak is two full-size images
- * at a time, not five (docs/pipeline.md has the memory arithmetic behind the default pixel cap).
+ * Each buffer is freed as soon as the next stage no longer needs it: the peak is the compose step (the
+ * image, its mask and the RGBA output: 8 bytes per pixel for an 8-bit RGB photo), where five full-size
+ * buffers would otherwise be alive (docs/pipeline.md: the memory arithmetic behind the default cap).
  */
 #include "ctx_model.h"
 #include "pipeline.h"
