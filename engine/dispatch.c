@@ -24,6 +24,7 @@ static const u2_kernels generic_table = {
     .add = u2_ref_add,
     .sigmoid = u2_ref_sigmoid,
     .relu = u2_ref_relu,
+    .softmax = u2_ref_softmax,
 };
 
 /* Kernel sets in order of preference (best first). Each entry: a name for $U2NET_ISA, a probe of this

@@ -14,6 +14,7 @@ void u2_ref_resize(const u2_resize_args *a, int c0, int c1);
 void u2_ref_add(const float *a, const float *b, float *y, size_t i0, size_t i1, int relu);
 void u2_ref_sigmoid(const float *x, float *y, size_t i0, size_t i1);
 void u2_ref_relu(const float *x, float *y, size_t i0, size_t i1);
+void u2_ref_softmax(const float *x, float *y, int c, size_t hw, size_t i0, size_t i1);
 
 /* Output length of a conv or pool along one axis, as ONNX and PyTorch define it; <= 0 when the input
  * is too small. ceil_mode drops a last window that would start in the right padding (PyTorch's rule). */
