@@ -69,6 +69,9 @@ u2net_status u2net_remove(u2net_ctx *ctx, const uint8_t *image, size_t image_len
 
     u2net_model_info info;
     U2_TRY(u2net_model_get_info(u2_ctx_model(ctx), &info));
+    if (!u2_ctx_output_is_mask(ctx))
+        return u2_fail(U2NET_ERR_UNSUPPORTED, "remove: model '%s' gives per-class scores (e.g. clothing classes), "
+                       "not one mask", info.name);
     if (info.input_channels != 3)
         return u2_fail(U2NET_ERR_UNSUPPORTED, "remove: the model takes %d input channels; images give 3 (RGB)",
                        info.input_channels);

@@ -10,6 +10,7 @@
  *   - every allocation failing in turn: U2NET_ERR_NOMEM, nothing leaked, no output.
  * Pixel-exactness against rembg (Pillow, numpy, ONNX Runtime) is checked end to end by
  * tests/scripts/remove_rembg.sh and remove_reference.sh with the real U²-NetP. */
+#include "format.h"
 #include "image.h"
 #include "onnx_build.h"
 #include "test.h"
@@ -22,8 +23,8 @@ static u2net_ctx *g_ctx;
 static uint8_t *g_model_bytes;
 static size_t g_model_len;
 
-/* Conv(3 -> 1, 3x3, pad 1) + Sigmoid, converted at 24x20 (h x w): a real model file, loaded as usual. */
-static int make_model(void) {
+/* Conv(3 -> 1, 3x3, pad 1) + Sigmoid as ONNX bytes (malloc'ed). */
+static uint8_t *tiny_onnx(size_t *n) {
     float w[27], b[1] = {0.1f};
     for (int i = 0; i < 27; i++) w[i] = (float)((i * 37) % 11 - 5) / 7.0f;
     ob_model m;
@@ -34,8 +35,13 @@ static int make_model(void) {
     ob_node(&m, "Conv", "conv", "x,w,b", "c", (ob_attr[]){OB_INTS("pads", 4, 1, 1, 1, 1)}, 1);
     ob_node(&m, "Sigmoid", "sig", "c", "d0", NULL, 0);
     ob_output(&m, "d0");
+    return ob_finish(&m, n);
+}
+
+/* The same network converted at 24x20 (h x w): a real model file, loaded as usual. */
+static int make_model(void) {
     size_t n, out_len;
-    uint8_t *onnx = ob_finish(&m, &n);
+    uint8_t *onnx = tiny_onnx(&n);
     u2w_options o = u2w_default_options();
     o.name = "tiny";
     o.input_h = 24;
@@ -179,6 +185,33 @@ static void test_outputs(void) {
         for (size_t i = 0; i < sizeof all / sizeof all[0]; i++) u2_image_free(all[i]);
         free(in);
     }
+}
+
+/* A model whose output is per-class scores (rembg's u2net_cloth_seg) has no single mask: refused. */
+static void test_class_model_refused(void) {
+    size_t n, len;
+    uint8_t *onnx = tiny_onnx(&n), *bytes = NULL;
+    u2w_options o = u2w_default_options();
+    o.name = "classes";
+    o.input_h = o.input_w = 16;
+    o.output_kind = U2_OUTPUT_CLASS_LOGITS;
+    u2net_model *m = NULL;
+    u2net_ctx *c = NULL;
+    REQUIRE(u2w_convert(onnx, n, &o, &bytes, &len, NULL) == U2NET_OK, "convert: %s", u2net_last_error());
+    free(onnx);
+    REQUIRE(u2net_model_load_memory(bytes, len, &m) == U2NET_OK && u2net_ctx_init(m, NULL, &c) == U2NET_OK, "load");
+    u2_image img = synth(9, 7, U2_PIX_RGB);
+    size_t in_n;
+    uint8_t *in = png_of(&img, &in_n), *png = NULL;
+    size_t png_len = 0;
+    u2net_status s = u2net_remove(c, in, in_n, NULL, &png, &png_len, NULL);
+    CHECK(s == U2NET_ERR_UNSUPPORTED && png == NULL && strstr(u2net_last_error(), "per-class"), "%s (%s)",
+          u2net_status_str(s), u2net_last_error());
+    free(in);
+    u2_image_free(&img);
+    u2net_ctx_free(c);
+    u2net_model_free(m);
+    u2_free(bytes);
 }
 
 /* EXIF orientation 6 swaps width and height unless apply_orientation is 0. */
@@ -368,6 +401,7 @@ int main(void) {
     RUN(test_defaults);
     RUN(test_arguments);
     RUN(test_outputs);
+    RUN(test_class_model_refused);
     RUN(test_orientation);
     RUN(test_limits);
     RUN(test_bad_input);
