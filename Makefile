@@ -80,7 +80,7 @@ $(BUILD)/obj/%_avx512.o:   ISA_FLAGS := -mavx512f -mavx512bw -mavx512vl -mavx512
 $(BUILD)/obj/%_avxvnni.o:  ISA_FLAGS := -mavx2 -mfma -mf16c -mavxvnni
 $(BUILD)/obj/%_dotprod.o:  ISA_FLAGS := -march=armv8.2-a+dotprod
 
-.PHONY: all lib test asan fuzz bench bench-imgproc bench-jpeg bench-png bench-lambda lambda-zip demo install clean help deps \
+.PHONY: all lib test asan fuzz bench bench-imgproc bench-jpeg bench-png bench-remove bench-lambda lambda-zip demo install clean help deps \
         test-arm64
 .DEFAULT_GOAL := all
 
@@ -173,6 +173,9 @@ bench-imgproc: $(BUILD)/bench/bench_imgproc ## time resize, post_process, cutout
 	@$(BUILD)/bench/bench_imgproc $(BENCH_RUNS)
 	@$(PYTHON) bench/bench_imgproc_ref.py $(BENCH_RUNS)
 
+bench-remove: all $(BUILD)/bench/bench_remove ## u2net remove on a 12 MP JPEG: stages vs Pillow/numpy, whole command, peak memory
+	@sh bench/bench_remove.sh $(BUILD) $(BENCH_RUNS)
+
 bench-jpeg: $(BUILD)/bench/bench_jpeg ## time the JPEG decoder on the largest photos, the 33 MP file and a 12 MP one, vs djpeg and Pillow
 	@sh bench/bench_jpeg.sh $(BUILD)
 
@@ -233,4 +236,4 @@ clean: ## remove build outputs
 help: ## list the targets
 	@grep -hE '^[a-z0-9-]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/' | sort | awk -F'\t' '{printf "  %-12s %s\n", $$1, $$2}'
 
--include $(shell find $(BUILD)/obj -name '*.d' 2>/dev/null)
+-include $(shell find $(BUILD)/obj $(BUILD)/tests $(BUILD)/bench -name '*.d' 2>/dev/null)

@@ -163,9 +163,10 @@ u2net_status u2net_get_output(const u2net_ctx *ctx, int index, u2net_tensor *out
  *
  * docs/pipeline.md describes every step and where our default output differs from rembg's. */
 
-/* Default pixel cap (width x height) of u2net_remove when opts->max_pixels is 0: sized so one call on
- * the largest U²-Net model fits a 512 MB AWS Lambda (the arithmetic is in docs/pipeline.md). */
-#define U2NET_REMOVE_DEFAULT_MAX_PIXELS ((uint64_t)40000000)
+/* Default pixel cap (width x height) of u2net_remove when opts->max_pixels is 0: 24 MP (6000x4000), so
+ * that one call with the full U²-Net (176 MB of weights, 100 MB of activations) on an 8-bit photo stays
+ * under 512 MB, an AWS Lambda's memory (measured peak: 459 MiB; arithmetic in docs/pipeline.md). */
+#define U2NET_REMOVE_DEFAULT_MAX_PIXELS ((uint64_t)24000000)
 
 typedef struct {
     int mask_only;          /* 1: output the mask as an 8-bit gray PNG instead of a cutout */

@@ -5,8 +5,9 @@
  *     u2_image_decode (pixel cap before any pixel allocation) -> u2_orient_apply
  *     -> u2_pipeline_mask (the engine as its callback) -> u2_pipeline_compose -> u2_png_encode_opts
  *
- * Each buffer is freed as soon as the next stage no longer needs it, so the peak is two full-size images
- * at a time, not five (docs/pipeline.md has the memory arithmetic behind the default pixel cap).
+ * Each buffer is freed as soon as the next stage no longer needs it: the peak is the compose step (the
+ * image, its mask and the RGBA output: 8 bytes per pixel for an 8-bit RGB photo), where five full-size
+ * buffers would otherwise be alive (docs/pipeline.md: the memory arithmetic behind the default cap).
  */
 #include "ctx_model.h"
 #include "pipeline.h"
@@ -68,6 +69,9 @@ u2net_status u2net_remove(u2net_ctx *ctx, const uint8_t *image, size_t image_len
 
     u2net_model_info info;
     U2_TRY(u2net_model_get_info(u2_ctx_model(ctx), &info));
+    if (!u2_ctx_output_is_mask(ctx))
+        return u2_fail(U2NET_ERR_UNSUPPORTED, "remove: model '%s' gives per-class scores (e.g. clothing classes), "
+                       "not one mask", info.name);
     if (info.input_channels != 3)
         return u2_fail(U2NET_ERR_UNSUPPORTED, "remove: the model takes %d input channels; images give 3 (RGB)",
                        info.input_channels);

@@ -206,7 +206,7 @@ int u2_remove_batch(const u2_remove_job *job, const char *indir, const char *out
 
     file_list l = {0};
     walk(&l, indir, "", have_out ? &out_st : NULL, 0);
-    qsort(l.rel, l.n, sizeof *l.rel, cmp_str);
+    if (l.n) qsort(l.rel, l.n, sizeof *l.rel, cmp_str);
     if (l.n == 0 && !l.error) fprintf(stderr, "u2net remove: --batch: no .jpg, .jpeg or .png files in '%s'\n", indir);
 
     char **outs = calloc(l.n ? l.n : 1, sizeof *outs);
