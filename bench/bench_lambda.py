@@ -1,6 +1,7 @@
 """bench_lambda.py - the Lambda figures (`make bench-lambda`): package sizes, cold start, one S3 event.
 
-For each model (U²-NetP and the full U²-Net, fp32; more precisions when their model files exist):
+For each model (U²-NetP and the full U²-Net) and precision (fp32; fp16 and int8 when the converter has
+--precision, i.e. once the speed and int8 work are merged):
   zip       `make lambda-zip` for x86_64 (and arm64 when the cross compiler is installed): zip bytes and
             unzipped bytes
   cold      the unzipped package run as Lambda runs it (LAMBDA_TASK_ROOT, default MODEL) against the
@@ -41,32 +42,42 @@ def sh(*cmd, **kw):
     return subprocess.run(list(cmd), check=True, **kw)
 
 
+def precisions(tool):
+    """fp32, plus fp16/int8 when this build's converter has --precision (the speed and int8 work)."""
+    usage = subprocess.run([tool, "convert", "--help"], stdout=subprocess.PIPE, stderr=subprocess.STDOUT).stdout.decode()
+    if "--precision" not in usage:
+        return ["fp32"]
+    return ["fp32"] + [p for p in ("fp16", "int8") if p in usage.split("--precision", 1)[1]]
+
+
 def models(wanted):
-    """name -> model path, converting what is missing."""
+    """name -> model path, converting what is missing (one file per model and precision)."""
     tool = os.path.join(BUILD, "u2net-weights")
+    precs = precisions(tool)
     out = {}
-    if "u2netp" in wanted:
-        p = os.path.join(OUT, "u2netp-fp32.u2n")
-        if not os.path.exists(p):
-            sh(tool, "convert", os.path.join(ROOT, "tests", "data", "u2netp-random.onnx"), "-o", p, "--name", "u2netp",
-               stdout=subprocess.DEVNULL)
-        out["U²-NetP fp32"] = p
-    if "u2net" in wanted:
-        xz = os.path.join(SHARED, "fixtures", "models", "u2net-random.onnx.xz")
-        p = os.path.join(OUT, "u2net-fp32.u2n")
-        if not os.path.exists(p) and os.path.exists(xz):
-            onnx = os.path.join(OUT, "u2net-random.onnx")
+    sources = {"u2netp": ("U²-NetP", os.path.join(ROOT, "tests", "data", "u2netp-random.onnx"), None),
+               "u2net": ("U²-Net", None, os.path.join(SHARED, "fixtures", "models", "u2net-random.onnx.xz"))}
+    for arch in ("u2netp", "u2net"):
+        if arch not in wanted:
+            continue
+        label, onnx, xz = sources[arch]
+        paths = {p: os.path.join(OUT, "%s-%s.u2n" % (arch, p)) for p in precs}
+        missing = [p for p in precs if not os.path.exists(paths[p])]
+        tmp = None
+        if missing and onnx is None:
+            if not os.path.exists(xz):
+                print("(no %s: the full U²-Net is left out)" % xz)
+                continue
+            tmp = onnx = os.path.join(OUT, "%s-random.onnx" % arch)
             with open(onnx, "wb") as f:
                 sh("xz", "-dc", xz, stdout=f)
-            sh("nice", tool, "convert", onnx, "-o", p, "--name", "u2net", stdout=subprocess.DEVNULL)
-            os.remove(onnx)
-        if os.path.exists(p):
-            out["U²-Net fp32"] = p
-        else:
-            print("(no %s: the full U²-Net is left out)" % xz)
-    for extra in sorted(os.listdir(OUT)):  # e.g. u2net-int8.u2n made by the int8 converter
-        if extra.endswith(".u2n") and extra not in ("u2netp-fp32.u2n", "u2net-fp32.u2n"):
-            out[extra[:-4]] = os.path.join(OUT, extra)
+        for p in missing:
+            extra = [] if p == "fp32" else ["--precision", p]
+            sh("nice", tool, "convert", onnx, "-o", paths[p], "--name", arch, *extra, stdout=subprocess.DEVNULL)
+        if tmp:
+            os.remove(tmp)
+        for p in precs:
+            out["%s %s" % (label, p)] = paths[p]
     return out
 
 
