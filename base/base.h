@@ -126,6 +126,12 @@ char *u2_arena_printf(u2_arena *a, const char *fmt, ...)
     ;
 void u2_arena_free(u2_arena *a);
 
+/* ---------------------------------------------------------------- files */
+
+/* The whole file at path into *buf (from u2_malloc: free with u2_free), its size in *len. U2NET_ERR_IO
+ * naming the file and the reason when it cannot be opened or read. (file.c) */
+u2net_status u2_read_file(const char *path, uint8_t **buf, size_t *len);
+
 /* ---------------------------------------------------------------- hashing */
 
 /* XXH64 (Yann Collet's published algorithm), seed 0: the model file checksum. Streaming form. */
