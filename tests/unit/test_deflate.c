@@ -113,7 +113,7 @@ static void roundtrip(const char *name, const uint8_t *data, size_t n, u2_deflat
         char file[128];
         snprintf(file, sizeof file, "%.100s.z", name);
         tmp_path(w->path, sizeof w->path, file);
-        tu_write_file(w->path, z, zl);
+        tu_write(w->path, z, zl);
         w->n = n;
         w->crc = u2_crc32(0, data, n);
     }
@@ -229,7 +229,7 @@ static void test_sizes(void) {
     for (int c = 0; c < 2; c++) {
         char path[600];
         tmp_path(path, sizeof path, cases[c].name);
-        tu_write_file(path, cases[c].d, cases[c].n);
+        tu_write(path, cases[c].d, cases[c].n);
         size_t z1, z6, f = compressed_size(cases[c].d, cases[c].n, U2_DEFLATE_FAST);
         size_t sm = compressed_size(cases[c].d, cases[c].n, U2_DEFLATE_SMALL);
         zlib_sizes(path, &z1, &z6);

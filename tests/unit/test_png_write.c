@@ -59,7 +59,7 @@ static size_t encode_check(const char *name, const u2_image *img, const uint8_t 
         char file[128];
         snprintf(file, sizeof file, "%.100s.png", name);
         tmp_path(f->path, sizeof f->path, file);
-        tu_write_file(f->path, png, len);
+        tu_write(f->path, png, len);
         f->w = img->w;
         f->h = img->h;
         f->channels = img->channels;
@@ -136,7 +136,7 @@ static void test_photo_cutout(void) {
     char path[1024];
     size_t len;
     snprintf(path, sizeof path, "%.900s/testdata/photos/kodim23.png", test_shared_dir());
-    uint8_t *buf = tu_read_file(path, &len);
+    uint8_t *buf = tu_read(path, &len);
     if (!buf) SKIP("%.900s absent", path);
     u2_image photo, cut;
     REQUIRE(u2_png_decode(buf, len, NULL, &photo) == U2NET_OK, "%s", u2net_last_error());

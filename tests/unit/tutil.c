@@ -31,7 +31,7 @@ uint8_t *tu_read(const char *path, size_t *len) {
         p = NULL;
     }
     fclose(f);
-    if (p) *len = (size_t)n;
+    if (len) *len = p && n > 0 ? (size_t)n : 0;
     return p;
 }
 

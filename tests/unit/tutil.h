@@ -12,7 +12,8 @@
 
 /* $U2NET_ROOT/tests/data (or tests/data). */
 const char *tu_data_dir(void);
-/* Whole file, malloc'ed (NULL if unreadable). */
+/* Whole file, malloc'ed (NULL if unreadable; *len is then 0; len may be NULL). The one file reader of
+ * the tests: png_test_util.h, refcase.h and test_pth.c use it too. */
 uint8_t *tu_read(const char *path, size_t *len);
 int tu_write(const char *path, const void *p, size_t n);
 int tu_exists(const char *path);
