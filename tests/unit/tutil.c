@@ -145,4 +145,59 @@ void tu_diff(const float *a, const float *b, size_t n, double *max_abs, double *
     *mean_abs = n ? sum / (double)n : 0;
 }
 
+int tu_have_ort(char *why, size_t n) {
+    const char *deps = getenv("U2NET_DEPS");
+    char path[512];
+    snprintf(path, sizeof path, "%s/node_modules/onnxruntime-node/package.json", deps && *deps ? deps : ".deps");
+    if (!tu_exists(path)) {
+        snprintf(why, n, "onnxruntime-node not installed (%s; `make deps`)", path);
+        return 0;
+    }
+    if (system("node --version >/dev/null 2>&1") != 0) {
+        snprintf(why, n, "node not found");
+        return 0;
+    }
+    return 1;
+}
+
+int tu_run_vs_ort(u2net_ctx *c, const float *x, int h, int w, int n_outputs, const char *ort_prefix, double limit,
+                  char *why, size_t why_n) {
+    u2net_status s = u2net_run(c, x, h, w);
+    if (s != U2NET_OK) {
+        snprintf(why, why_n, "run: %s", u2net_last_error());
+        return 0;
+    }
+    int ok = 1;
+    for (int k = 0; k < n_outputs; k++) {
+        char path[1100];
+        snprintf(path, sizeof path, "%s%d.f32", ort_prefix, k);
+        size_t nb;
+        float *want = (float *)tu_read(path, &nb);
+        if (!want) {
+            if (ok) snprintf(why, why_n, "ONNX Runtime gave no output %d (%s)", k, path);
+            ok = 0;
+            continue;
+        }
+        u2net_tensor t;
+        u2net_get_output(c, k, &t);
+        size_t cnt = (size_t)t.c * t.h * t.w;
+        if (cnt * 4 != nb) {
+            if (ok)
+                snprintf(why, why_n, "output %d: %dx%dx%d here, %zu values from ONNX Runtime", k, t.c, t.h, t.w, nb / 4);
+            ok = 0;
+        } else {
+            double mx, mean;
+            tu_diff(t.data, want, cnt, &mx, &mean);
+            if (!(mx <= limit)) {
+                if (ok)
+                    snprintf(why, why_n, "output %d: max abs %.3g (limit %g), mean abs %.3g vs ONNX Runtime", k, mx, limit,
+                             mean);
+                ok = 0;
+            }
+        }
+        free(want);
+    }
+    return ok;
+}
+
 int tu_has(const char *haystack, const char *needle) { return haystack && strstr(haystack, needle) != NULL; }
