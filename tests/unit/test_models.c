@@ -83,20 +83,11 @@ static void check_against_ort(ort_case *cs, int nc) {
         u2net_status s = u2w_convert(f->onnx, f->len, &o, &model, &mlen, NULL);
         CHECK(s == U2NET_OK, "%s: %s", f->name, u2net_last_error());
         if (s != U2NET_OK) continue;
-        u2net_model *m;
-        u2net_ctx *c;
-        REQUIRE(u2net_model_load_memory(model, mlen, &m) == U2NET_OK, "%s: %s", f->name, u2net_last_error());
-        REQUIRE(u2net_ctx_init(m, NULL, &c) == U2NET_OK, "%s", u2net_last_error());
-        snprintf(in, sizeof in, "%s/models_%s.in.f32", tmp, f->name);
-        size_t nx;
-        float *x = (float *)tu_read(in, &nx);
         char why[600];
+        snprintf(in, sizeof in, "%s/models_%s.in.f32", tmp, f->name);
         snprintf(path, sizeof path, "%s/models_%s.ort", tmp, f->name);
-        CHECK(tu_run_vs_ort(c, x, f->h, f->w, (int)m->n_outputs, path, f->limit, why, sizeof why),
+        CHECK(tu_model_vs_ort(model, mlen, in, f->h, f->w, path, f->limit, why, sizeof why),
               "%s: %s (see %s/models_ort_log.txt)", f->name, why, tmp);
-        free(x);
-        u2net_ctx_free(c);
-        u2net_model_free(m);
         u2_free(model);
     }
 }

@@ -453,19 +453,11 @@ static void test_forms_match_onnxruntime(void) {
         u2net_status s = convert(f->onnx, f->len, &model, &mlen);
         CHECK(s == U2NET_OK, "%s: %s", f->name, u2net_last_error());
         if (s != U2NET_OK) continue;
-        u2net_model *m;
-        u2net_ctx *c;
-        REQUIRE(u2net_model_load_memory(model, mlen, &m) == U2NET_OK, "%s: %s", f->name, u2net_last_error());
-        REQUIRE(u2net_ctx_init(m, NULL, &c) == U2NET_OK, "%s", u2net_last_error());
+        char ort[1024];
         snprintf(path, sizeof path, "%s/form_%s.in.f32", tmp, f->name);
-        size_t nx;
-        float *x = (float *)tu_read(path, &nx);
-        snprintf(path, sizeof path, "%s/form_%s.ort", tmp, f->name);
-        CHECK(tu_run_vs_ort(c, x, f->h, f->w, (int)m->n_outputs, path, 1e-4, why, sizeof why), "%s: %s (see %s/ort_log.txt)",
+        snprintf(ort, sizeof ort, "%s/form_%s.ort", tmp, f->name);
+        CHECK(tu_model_vs_ort(model, mlen, path, f->h, f->w, ort, 1e-4, why, sizeof why), "%s: %s (see %s/ort_log.txt)",
               f->name, why, tmp);
-        free(x);
-        u2net_ctx_free(c);
-        u2net_model_free(m);
         u2_free(model);
     }
     for (int i = 0; i < nf; i++) free(forms[i].onnx);

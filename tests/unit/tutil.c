@@ -160,13 +160,7 @@ int tu_have_ort(char *why, size_t n) {
     return 1;
 }
 
-int tu_run_vs_ort(u2net_ctx *c, const float *x, int h, int w, int n_outputs, const char *ort_prefix, double limit,
-                  char *why, size_t why_n) {
-    u2net_status s = u2net_run(c, x, h, w);
-    if (s != U2NET_OK) {
-        snprintf(why, why_n, "run: %s", u2net_last_error());
-        return 0;
-    }
+static int outputs_vs_ort(u2net_ctx *c, int n_outputs, const char *ort_prefix, double limit, char *why, size_t why_n) {
     int ok = 1;
     for (int k = 0; k < n_outputs; k++) {
         char path[1100];
@@ -197,6 +191,29 @@ int tu_run_vs_ort(u2net_ctx *c, const float *x, int h, int w, int n_outputs, con
         }
         free(want);
     }
+    return ok;
+}
+
+int tu_model_vs_ort(const uint8_t *model, size_t model_len, const char *in_path, int h, int w, const char *ort_prefix,
+                    double limit, char *why, size_t why_n) {
+    u2net_model *m = NULL;
+    u2net_ctx *c = NULL;
+    size_t nx;
+    float *x = (float *)tu_read(in_path, &nx);
+    int ok = 0;
+    u2net_model_info info;
+    if (!x) snprintf(why, why_n, "no input %s", in_path);
+    else if (u2net_model_load_memory(model, model_len, &m) != U2NET_OK)
+        snprintf(why, why_n, "load: %s", u2net_last_error());
+    else if (u2net_ctx_init(m, NULL, &c) != U2NET_OK) snprintf(why, why_n, "context: %s", u2net_last_error());
+    else if (u2net_run(c, x, h, w) != U2NET_OK) snprintf(why, why_n, "run: %s", u2net_last_error());
+    else {
+        u2net_model_get_info(m, &info);
+        ok = outputs_vs_ort(c, info.n_outputs, ort_prefix, limit, why, why_n);
+    }
+    free(x);
+    u2net_ctx_free(c);
+    u2net_model_free(m);
     return ok;
 }
 

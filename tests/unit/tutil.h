@@ -34,11 +34,12 @@ void tu_diff(const float *a, const float *b, size_t n, double *max_abs, double *
 /* 1 if ONNX Runtime can run ($U2NET_DEPS/node_modules/onnxruntime-node and node); else 0 and why. */
 int tu_have_ort(char *why, size_t n);
 
-/* Run c on x (1 x C x h x w) and compare each of its n_outputs outputs with ONNX Runtime's, read from the
- * raw float32 files "<ort_prefix><k>.f32": same size and max abs difference <= limit. 1 if all agree;
- * else 0 with the first problem in why (the run's failure, a missing file, a size or value mismatch). */
-int tu_run_vs_ort(u2net_ctx *c, const float *x, int h, int w, int n_outputs, const char *ort_prefix, double limit,
-                  char *why, size_t why_n);
+/* Load model bytes, run them on the raw float32 input in_path (1 x C x h x w) and compare every output
+ * with ONNX Runtime's, read from the raw float32 files "<ort_prefix><k>.f32": same size and max abs
+ * difference <= limit. 1 if all agree; else 0 with the first problem in why (loading, the run, a
+ * missing file, a size or value mismatch). */
+int tu_model_vs_ort(const uint8_t *model, size_t model_len, const char *in_path, int h, int w, const char *ort_prefix,
+                    double limit, char *why, size_t why_n);
 
 /* Does haystack contain needle? (for checking failure details) */
 int tu_has(const char *haystack, const char *needle);
