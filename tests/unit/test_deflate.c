@@ -322,28 +322,15 @@ static void test_huffman_lengths(void) {
 
 /* ---------------------------------------------------------------- failures */
 
-static size_t g_fail_at = SIZE_MAX, g_count;
-static void *spy_malloc(size_t n, void *user) {
-    (void)user;
-    return g_count++ == g_fail_at ? NULL : malloc(n);
-}
-static void spy_free(void *p, void *user) {
-    (void)user;
-    free(p);
-}
-
 static void test_allocation_failures(void) {
     size_t n;
     uint8_t *img = filtered_image(300, 200, &n);
     for (size_t k = 0; k < 40; k++) {
         uint8_t *z = NULL;
         size_t zl;
-        g_count = 0;
-        g_fail_at = k;
-        u2net_set_allocator(spy_malloc, spy_free, NULL);
+        tu_fail_alloc_at(k);
         u2net_status s = u2_zlib_compress(img, n, (u2_deflate_level)(k % 2), &z, &zl);
-        u2net_set_allocator(NULL, NULL, NULL);
-        g_fail_at = SIZE_MAX;
+        tu_fail_alloc_off();
         if (s == U2NET_OK) {
             u2_free(z);
             break;

@@ -246,16 +246,6 @@ static void test_pngcheck(void) {
 
 /* ---------------------------------------------------------------- errors */
 
-static size_t g_fail_at = SIZE_MAX, g_count;
-static void *spy_malloc(size_t n, void *user) {
-    (void)user;
-    return g_count++ == g_fail_at ? NULL : malloc(n);
-}
-static void spy_free(void *p, void *user) {
-    (void)user;
-    free(p);
-}
-
 static void test_errors(void) {
     u2_image img;
     uint8_t *png;
@@ -272,12 +262,9 @@ static void test_errors(void) {
     CHECK(u2_png_encode(&img, (u2_png_level)3, &png, &len) == U2NET_ERR_ARG, "level 3 accepted");
     for (size_t k = 0; k < 40; k++) { /* each allocation failing in turn: NOMEM, nothing leaked */
         png = NULL;
-        g_count = 0;
-        g_fail_at = k;
-        u2net_set_allocator(spy_malloc, spy_free, NULL);
+        tu_fail_alloc_at(k);
         u2net_status s = u2_png_encode(&img, (u2_png_level)(k % 2), &png, &len);
-        u2net_set_allocator(NULL, NULL, NULL);
-        g_fail_at = SIZE_MAX;
+        tu_fail_alloc_off();
         if (s == U2NET_OK) {
             u2_free(png);
             break;

@@ -217,4 +217,22 @@ int tu_model_vs_ort(const uint8_t *model, size_t model_len, const char *in_path,
     return ok;
 }
 
+static size_t g_fail_at, g_alloc_count;
+static void *failing_malloc(size_t n, void *user) {
+    (void)user;
+    return g_alloc_count++ == g_fail_at ? NULL : malloc(n);
+}
+static void plain_free(void *p, void *user) {
+    (void)user;
+    free(p);
+}
+
+void tu_fail_alloc_at(size_t k) {
+    g_alloc_count = 0;
+    g_fail_at = k;
+    u2net_set_allocator(failing_malloc, plain_free, NULL);
+}
+
+void tu_fail_alloc_off(void) { u2net_set_allocator(NULL, NULL, NULL); }
+
 int tu_has(const char *haystack, const char *needle) { return haystack && strstr(haystack, needle) != NULL; }

@@ -41,6 +41,12 @@ int tu_have_ort(char *why, size_t n);
 int tu_model_vs_ort(const uint8_t *model, size_t model_len, const char *in_path, int h, int w, const char *ort_prefix,
                     double limit, char *why, size_t why_n);
 
+/* Allocation-failure injection through the library's hook: after tu_fail_alloc_at(k) the k-th
+ * allocation from then on (counting from 0) returns NULL, the others succeed; tu_fail_alloc_off()
+ * puts the default allocator back. */
+void tu_fail_alloc_at(size_t k);
+void tu_fail_alloc_off(void);
+
 /* Does haystack contain needle? (for checking failure details) */
 int tu_has(const char *haystack, const char *needle);
 
