@@ -18,6 +18,7 @@
 #include <string.h>
 #include <sys/wait.h>
 
+#include "image.h" /* u2_pixfmt */
 #include "test.h"
 #include "tutil.h" /* tu_read */
 
@@ -84,6 +85,15 @@ static inline int refcase_next(FILE *f, refcase *c) {
         return 1;
     }
     return 0;
+}
+
+/* The pixel format of a Pillow mode name the generator writes ("L", "LA", "RGB", "RGBA", else CMYK). */
+static inline u2_pixfmt rc_pixfmt(const char *mode) {
+    if (strcmp(mode, "L") == 0) return U2_PIX_GRAY;
+    if (strcmp(mode, "LA") == 0) return U2_PIX_GRAY_ALPHA;
+    if (strcmp(mode, "RGB") == 0) return U2_PIX_RGB;
+    if (strcmp(mode, "RGBA") == 0) return U2_PIX_RGBA;
+    return U2_PIX_CMYK;
 }
 
 static inline const char *rc_str(const refcase *c, const char *key) {
