@@ -314,7 +314,7 @@ static u2net_status read_ops(u2net_model *m, uint64_t table) {
 
 /* Let the kernel set make its per-conv data (packed weights) once, here, for every context. */
 static u2net_status prepare_kernels(u2net_model *m) {
-    m->kernels = u2_kernels_get();
+    U2_TRY(u2_kernels_select(&m->kernels));
     if (!m->kernels->conv_prepare) return U2NET_OK;
     m->packed = u2_calloc(m->n_ops ? m->n_ops : 1, sizeof *m->packed);
     if (!m->packed) return u2_fail(U2NET_ERR_NOMEM, "out of memory for %u kernel slots", m->n_ops);
