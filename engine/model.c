@@ -313,8 +313,9 @@ static u2net_status read_ops(u2net_model *m, uint64_t table) {
 /* ---------------------------------------------------------------- open / free */
 
 /* Let the kernel set make its per-conv data (packed weights) once, here, for every context. */
-static u2net_status prepare_kernels(u2net_model *m) {
-    U2_TRY(u2_kernels_select(&m->kernels));
+static u2net_status prepare_kernels(u2net_model *m, const u2_kernels *k) {
+    if (k) m->kernels = k;
+    else U2_TRY(u2_kernels_select(&m->kernels));
     if (!m->kernels->conv_prepare) return U2NET_OK;
     m->packed = u2_calloc(m->n_ops ? m->n_ops : 1, sizeof *m->packed);
     if (!m->packed) return u2_fail(U2NET_ERR_NOMEM, "out of memory for %u kernel slots", m->n_ops);
@@ -350,7 +351,7 @@ void u2net_model_free(u2net_model *m) {
     u2_free(m);
 }
 
-u2net_status u2_model_open(const uint8_t *base, size_t size, int mapped, u2net_model **out) {
+static u2net_status model_open(const uint8_t *base, size_t size, int mapped, const u2_kernels *k, u2net_model **out) {
     const uint16_t one = 1;
     if (*(const uint8_t *)&one != 1)
         return u2_fail(U2NET_ERR_UNSUPPORTED, "model data is little-endian and used in place: big-endian hosts are not supported");
@@ -368,7 +369,7 @@ u2net_status u2_model_open(const uint8_t *base, size_t size, int mapped, u2net_m
     if (s == U2NET_OK) s = read_operands(m, off[2]);
     if (s == U2NET_OK) s = read_ops(m, off[0]);
     if (s == U2NET_OK) s = u2_model_check_graph(m);
-    if (s == U2NET_OK) s = prepare_kernels(m);
+    if (s == U2NET_OK) s = prepare_kernels(m, k);
     if (s != U2NET_OK) {
         u2net_model_free(m); /* not mapped yet: the caller unmaps */
         return s;
@@ -376,6 +377,18 @@ u2net_status u2_model_open(const uint8_t *base, size_t size, int mapped, u2net_m
     m->mapped = mapped;
     *out = m;
     return U2NET_OK;
+}
+
+u2net_status u2_model_open(const uint8_t *base, size_t size, int mapped, u2net_model **out) {
+    return model_open(base, size, mapped, NULL, out);
+}
+
+u2net_status u2_model_load_memory_isa(const void *data, size_t size, const char *isa, u2net_model **out) {
+    *out = NULL;
+    const u2_kernels *k = u2_kernels_by_name(isa);
+    if (!k) return u2_fail(U2NET_ERR_UNSUPPORTED, "kernel set '%s' is not available here (%s)", isa, u2_kernels_available());
+    if (!data || !size) return u2_fail(U2NET_ERR_TRUNCATED, "model file truncated: 0 bytes");
+    return model_open(data, size, 0, k, out);
 }
 
 u2net_status u2net_model_load_memory(const void *data, size_t size, u2net_model **out) {

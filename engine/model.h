@@ -79,6 +79,10 @@ struct u2net_model {
 /* Decode and check a whole model image (model.c). base must stay valid while the model lives. */
 u2net_status u2_model_open(const uint8_t *base, size_t size, int mapped, u2net_model **out);
 
+/* u2net_model_load_memory with the named kernel set instead of the process's ($U2NET_ISA or the best):
+ * lets one test run every set. Fails when this build or CPU lacks it. */
+u2net_status u2_model_load_memory_isa(const void *data, size_t size, const char *isa, u2net_model **out);
+
 /* Graph and shape checks on decoded tables (model_graph.c). */
 u2net_status u2_model_check_graph(u2net_model *m);
 

@@ -28,6 +28,7 @@
 
 #define U2_TILE_KMAX 8            /* largest kh and kw the SIMD kernels take (others: the reference) */
 #define U2_TILE_BAND 256          /* vectors described at a time (bounded scratch) */
+#define U2_TILE_PAD 8             /* empty vectors after a band, so a kernel may read a whole last tile */
 
 typedef struct {
     int32_t out;                  /* flattened output index of lane 0 */
@@ -90,7 +91,7 @@ static inline const float *u2_tile_block(const u2_tile_weights *p, int b0) {
 }
 
 static inline size_t u2_tile_scratch(const u2_conv_args *a) {
-    return u2_tile_supported(a) ? U2_TILE_BAND * sizeof(u2_tile_vec) : 0;
+    return u2_tile_supported(a) ? (U2_TILE_BAND + U2_TILE_PAD) * sizeof(u2_tile_vec) : 0;
 }
 
 /* Does this conv use flattened vectors (stride 1, same width)? */
@@ -125,15 +126,85 @@ static inline void u2_tile_describe(const u2_conv_args *a, int oy0, int oy1, int
         v->valid = (uint16_t)((1u << lanes) - 1);
         for (int k = 0; k < a->kh; k++) v->row[k] = 0;
         for (int k = 0; k < a->kw; k++) v->col[k] = 0;
-        for (int l = 0; l < lanes; l++) {
-            const int ly = oy + (ox + l) / a->ow, lx = (ox + l) % a->ow; /* wraps only when flat */
+        /* lanes in runs along one output row (a run ends where a flat vector wraps to the next row) */
+        for (int l = 0, ly = oy, lx = ox; l < lanes; ly++, lx = 0) {
+            const int run = a->ow - lx < lanes - l ? a->ow - lx : lanes - l;
+            const uint16_t bits = (uint16_t)(((1u << run) - 1) << l);
             for (int k = 0; k < a->kh; k++) {
                 const int iy = ly - a->pt + k * a->dh;
-                if (iy >= 0 && iy < a->ih) v->row[k] |= (uint16_t)(1u << l);
+                if (iy >= 0 && iy < a->ih) v->row[k] |= bits;
             }
-            for (int k = 0; k < a->kw; k++) {
-                const int ix = lx - a->pl + k * a->dw;
-                if (ix >= 0 && ix < a->iw) v->col[k] |= (uint16_t)(1u << l);
+            for (int k = 0; k < a->kw; k++) { /* columns lx - pl + k * dw inside [0, iw) */
+                const int off = k * a->dw - a->pl;
+                int lo = -off > lx ? -off : lx, hi = a->iw - off < lx + run ? a->iw - off : lx + run;
+                if (lo < hi) v->col[k] |= (uint16_t)(((1u << (hi - lo)) - 1) << (l + lo - lx));
+            }
+            l += run;
+        }
+    }
+}
+
+/* ---------------------------------------------------------------- the driver every ISA shares */
+
+/* What a tile function needs besides its weights and vectors. */
+typedef struct {
+    const float *x;               /* (ic, ih, iw) */
+    float *y;                     /* (oc, oh, ow) */
+    size_t in_plane, out_plane;
+    int ic, kh, kw, relu;
+    int tap_off[U2_TILE_KMAX * U2_TILE_KMAX]; /* input offset of each tap: ky * dh * iw + kx * dw */
+    const float *bias;            /* (oc) or NULL */
+} u2_tile_job;
+
+/* One register tile: M channels from oc (w: the packed block's column for oc, ws: the block's width)
+ * times R vectors v[0..R) (M and R fixed per function). */
+typedef void (*u2_tile_fn)(const u2_tile_job *j, const float *w, int ws, int oc, const u2_tile_vec *v);
+
+typedef struct {
+    int vl, mb;                   /* lanes per vector, channels per packed block */
+    int full_r;                   /* vectors per tile of a whole block */
+    u2_tile_fn full[U2_TILE_PAD + 1]; /* [r]: mb channels x r vectors, r = 1..full_r */
+    int part_r[U2_TILE_PAD + 1];  /* [m], m < mb: vectors per tile of m channels */
+    u2_tile_fn part[U2_TILE_PAD + 1]; /* [m]: m channels x part_r[m] vectors (empty vectors pad the end) */
+} u2_tile_set;
+
+/* Output channels [oc0, oc1) of rows [oy0, oy1) with the tiles of ts. Whole blocks go tile by tile
+ * (each group of vectors through every block while its input is in L1); a partial block at either end
+ * of the slice (a thread's slice, a last block of oc % mb channels, a 1-channel side output) goes in its
+ * own pass with wider tiles. */
+static inline void u2_tile_conv(const u2_conv_args *a, int oc0, int oc1, int oy0, int oy1, const u2_tile_set *ts) {
+    const u2_tile_weights *p = a->packed;
+    const int mb = ts->mb, vl = ts->vl;
+    u2_tile_job j = {.x = a->x, .y = a->y, .in_plane = (size_t)a->ih * a->iw, .out_plane = (size_t)a->oh * a->ow,
+                     .ic = a->ic, .kh = a->kh, .kw = a->kw, .relu = a->relu, .bias = a->b};
+    for (int ky = 0; ky < a->kh; ky++)
+        for (int kx = 0; kx < a->kw; kx++) j.tap_off[ky * a->kw + kx] = ky * a->dh * a->iw + kx * a->dw;
+    /* blocks are packed at multiples of mb: whole blocks in [f0, f1), partial ones before and after */
+    int f0 = (oc0 + mb - 1) / mb * mb, f1 = oc1 / mb * mb;
+    if (f1 > p->oc / mb * mb) f1 = p->oc / mb * mb; /* a narrower last block is partial */
+    if (f0 > f1) f0 = f1 = oc1;
+    const int seg[2][2] = {{oc0, f0 < oc1 ? f0 : oc1}, {f1 > oc0 ? f1 : oc0, oc1}};
+    u2_tile_vec *d = a->scratch;
+    const int nv = u2_tile_count(a, oy0, oy1, vl);
+    for (int v0 = 0; v0 < nv; v0 += U2_TILE_BAND) {
+        const int n = nv - v0 < U2_TILE_BAND ? nv - v0 : U2_TILE_BAND;
+        u2_tile_describe(a, oy0, oy1, vl, v0, n, d);
+        memset(d + n, 0, U2_TILE_PAD * sizeof *d); /* empty vectors: no lanes to load or store */
+        for (int i = 0; i < n; i += ts->full_r) {
+            const int r = n - i < ts->full_r ? n - i : ts->full_r;
+            for (int oc = f0; oc < f1; oc += mb) ts->full[r](&j, u2_tile_block(p, oc), mb, oc, d + i);
+        }
+        for (int s = 0; s < 2; s++) {
+            for (int oc = seg[s][0]; oc < seg[s][1];) {
+                const int b0 = oc / mb * mb, ws = p->oc - b0 < mb ? p->oc - b0 : mb;
+                const int end = seg[s][1] < b0 + ws ? seg[s][1] : b0 + ws, m = end - oc;
+                const float *w = u2_tile_block(p, b0) + (oc - b0);
+                if (m == mb) {
+                    for (int i = 0; i < n; i += ts->full_r) ts->full[n - i < ts->full_r ? n - i : ts->full_r](&j, w, ws, oc, d + i);
+                } else {
+                    for (int i = 0; i < n; i += ts->part_r[m]) ts->part[m](&j, w, ws, oc, d + i);
+                }
+                oc = end;
             }
         }
     }

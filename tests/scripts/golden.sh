@@ -4,6 +4,7 @@
 # checks rely on), and compare every output with ONNX Runtime's (fixtures/README.md: max abs <= 2e-3,
 # mean abs <= 1e-4) using numpy. U²-NetP and its goldens live in tests/data; the full U²-Net stays
 # xz-compressed in ../shared and is decompressed into the build folder, or the case says "skip".
+# Every case runs under every kernel set this CPU has (`u2net info --cpu`, U2NET_ISA=...), generic included.
 set -u
 ROOT=${U2NET_ROOT:-$(cd "$(dirname "$0")/../.." && pwd)}
 B=$ROOT/${BUILD:-build}
@@ -77,6 +78,10 @@ check_info() { # u2n basename
     fi
 }
 
+# the kernel sets this CPU runs, e.g. "avx512 avxvnni avx2 generic"
+ISAS=$("$B/u2net" info --cpu 2>/dev/null | sed -n 's/^kernel sets: *\([a-z0-9 -]*[a-z0-9]\).*/\1/p')
+[ -n "$ISAS" ] || ISAS=generic
+
 status=0
 checked=""
 while read -r name model input h w; do
@@ -99,20 +104,22 @@ while read -r name model input h w; do
         fi
     fi
     case " $checked " in *" $u2n "*) ;; *) check_info "$u2n" "$(basename "$onnx" .onnx)"; checked="$checked $u2n" ;; esac
-    rm -f "$TMP/${name}_"*.f32
-    if ! "$B/u2net" infer -m "$u2n" -i "$in" --size "${h}x${w}" -o "$TMP/${name}_" >"$TMP/infer.log" 2>&1; then
-        echo "FAIL golden_$name: u2net infer failed: $(tail -n 1 "$TMP/infer.log")"
+    for isa in $ISAS; do
+    tag=$name; [ "$isa" = generic ] || tag=${name}_$isa
+    rm -f "$TMP/${tag}_"*.f32
+    if ! U2NET_ISA=$isa "$B/u2net" infer -m "$u2n" -i "$in" --size "${h}x${w}" -o "$TMP/${tag}_" >"$TMP/infer.log" 2>&1; then
+        echo "FAIL golden_$tag: u2net infer failed: $(tail -n 1 "$TMP/infer.log")"
         status=1
         continue
     fi
-    "$PY" - "$manifest" "$name" "$TMP/${name}_" "$ROOT/tests/data/golden" "$SHARED/fixtures/golden" <<'PYEOF' || status=1
+    "$PY" - "$manifest" "$name" "$TMP/${tag}_" "$tag" "$ROOT/tests/data/golden" "$SHARED/fixtures/golden" <<'PYEOF' || status=1
 import json, os, sys
 import numpy as np
-manifest, name, prefix, dirs = sys.argv[1], sys.argv[2], sys.argv[3], sys.argv[4:]
+manifest, name, prefix, label, dirs = sys.argv[1], sys.argv[2], sys.argv[3], sys.argv[4], sys.argv[5:]
 case = [c for c in json.load(open(manifest))["cases"] if c["case"] == name][0]
 bad = 0
 for k, o in enumerate(case["outputs"]):
-    tag = "golden_%s_%s" % (name, o["onnx_output"])
+    tag = "golden_%s_%s" % (label, o["onnx_output"])
     ref = [os.path.join(d, o["file"]) for d in dirs if os.path.exists(os.path.join(d, o["file"]))]
     if not ref:
         print("skip %s: %s not found" % (tag, o["file"])); continue
@@ -131,5 +138,6 @@ for k, o in enumerate(case["outputs"]):
         print("ok %s (max abs %.2g, mean abs %.2g)" % (tag, mx, mean))
 sys.exit(bad)
 PYEOF
+    done
 done <"$TMP/cases.txt"
 exit $status
