@@ -20,7 +20,6 @@ else
 AR      ?= ar
 STRIP   ?= strip
 endif
-BUILD   ?= build
 OPT     ?= -O2
 WERROR  ?=
 SAN     ?=
@@ -32,6 +31,12 @@ else ifneq ($(findstring aarch64,$(MACHINE)),)
 ARCH := arm64
 else
 ARCH := other
+endif
+# a cross build gets its own folder (make CROSS=aarch64-linux-gnu- builds into build-arm64/)
+ifneq ($(CROSS),)
+BUILD   ?= build-$(ARCH)
+else
+BUILD   ?= build
 endif
 
 WARN    := -Wall -Wextra -Wshadow -Wno-unused-parameter $(if $(WERROR),-Werror,)
@@ -156,6 +161,20 @@ BENCH_RUNS ?= 5
 bench-imgproc: $(BUILD)/bench_imgproc ## time resize, post_process, cutouts at 12 MP next to Pillow and OpenCV
 	@$(BUILD)/bench_imgproc $(BENCH_RUNS)
 	@$(PYTHON) bench/bench_imgproc_ref.py $(BENCH_RUNS)
+
+# arm64: cross-build into build-arm64/ and run the engine tests under qemu-aarch64, on a CPU without the
+# dot-product extension and on one with it (every kernel set each CPU has runs in each test).
+ARM64_TESTS := test_ops test_kernels test_threads test_model golden
+QEMU_ARM64  ?= qemu-aarch64-static
+test-arm64: ## cross-build for arm64 and run the engine tests under qemu (cortex-a72, then neoverse-n1)
+	@$(MAKE) --no-print-directory deps
+	@$(MAKE) --no-print-directory CROSS=aarch64-linux-gnu- BUILD=build-arm64 all \
+	    $(addprefix build-arm64/tests/,$(filter test_%,$(ARM64_TESTS)))
+	@for cpu in cortex-a72 neoverse-n1; do \
+	    echo "== qemu-aarch64 -cpu $$cpu"; \
+	    BUILD=build-arm64 QEMU_CPU=$$cpu QEMU_LD_PREFIX=/usr/aarch64-linux-gnu U2NET_EXEC=$(QEMU_ARM64) \
+	        U2NET_EMULATED=1 U2NET_TMP=$(CURDIR)/build-arm64/tmp-$$cpu sh tests/run.sh $(ARM64_TESTS) || exit 1; \
+	done
 
 FUZZ_SECONDS ?= 60
 fuzz: ## build the libFuzzer harnesses with clang in build-fuzz/ and run each FUZZ_SECONDS (default 60)

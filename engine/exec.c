@@ -106,8 +106,8 @@ static void setup_job(const u2net_ctx *c, const u2_op *op, uint32_t i, job *j) {
         u2_conv_args *a = &j->conv;
         a->x = j->a, a->ic = x->c, a->ih = x->h, a->iw = x->w;
         a->y = j->y, a->oc = y->c, a->oh = y->h, a->ow = y->w;
-        a->w = c->m->tensors[op->weight].data;
-        a->b = op->bias != U2_NONE ? c->m->tensors[op->bias].data : NULL;
+        a->w = c->m->conv_w[i];
+        a->b = c->m->conv_b[i];
         a->kh = q[U2_CONV_KH], a->kw = q[U2_CONV_KW], a->sh = q[U2_CONV_SH], a->sw = q[U2_CONV_SW];
         a->pt = q[U2_CONV_PAD_T], a->pl = q[U2_CONV_PAD_L];
         a->dh = q[U2_CONV_DH], a->dw = q[U2_CONV_DW], a->groups = q[U2_CONV_GROUPS];

@@ -19,7 +19,7 @@ typedef struct {
     int ic, ih, iw;
     float *y;                     /* (oc, oh, ow) */
     int oc, oh, ow;
-    const float *w;               /* (oc, ic / groups, kh, kw) */
+    const float *w;               /* (oc, ic / groups, kh, kw); NULL when conv_prepare packed them */
     const float *b;               /* (oc) or NULL */
     int kh, kw, sh, sw;           /* kernel, stride */
     int pt, pl;                   /* top and left padding (bottom/right are implied by oh, ow) */
@@ -52,7 +52,9 @@ typedef struct u2_kernels {
     const char *isa;              /* "generic", "avx2", "avxvnni", "avx512", "neon", "neon-dotprod" */
 
     /* Optional (NULL: weights are used as stored). Called once per conv when a model is loaded, with
-     * a (the shapes and a->w; no activations): makes what conv() will find in a->packed. */
+     * a (the shapes, a->w and a->b; no activations): makes what conv() will find in a->packed, or leaves
+     * *packed NULL for a conv it does not handle (conv() then gets a->w). It must copy what it needs
+     * from a->w: once packed, the loader releases the weights as stored (f16 copies, file pages). */
     u2net_status (*conv_prepare)(const u2_conv_args *a, void **packed);
     void (*conv_release)(void *packed);
     /* Optional: bytes of per-thread scratch conv() needs for these shapes (NULL: none). */

@@ -56,6 +56,16 @@ static void hex(char *out, const uint8_t *b, size_t n) {
     out[nonzero ? 2 * n : 0] = 0; /* all zeros: unknown, "" */
 }
 
+/* Drop the pages of a mapped file range from memory (they read back from the file if ever touched
+ * again): the weights a kernel packed, the bytes the checksum has read. Peak RSS then holds each weight
+ * once, not twice. Only whole pages inside the range; a no-op for caller-owned buffers. */
+static void release_pages(const u2net_model *m, const void *p, size_t n) {
+    if (!m->drop_pages || n == 0) return;
+    const uintptr_t page = (uintptr_t)sysconf(_SC_PAGESIZE);
+    uintptr_t lo = ((uintptr_t)p + page - 1) & ~(page - 1), hi = ((uintptr_t)p + n) & ~(page - 1);
+    if (lo < hi) madvise((void *)lo, hi - lo, MADV_DONTNEED);
+}
+
 /* ---------------------------------------------------------------- header */
 
 static u2net_status read_header(u2net_model *m, uint64_t off[6], uint64_t *header_size) {
@@ -92,7 +102,15 @@ static u2net_status read_header(u2net_model *m, uint64_t off[6], uint64_t *heade
         return u2_fail(U2NET_ERR_FORMAT, "model file has %llu bytes after its end (header says %llu bytes, file has %zu)",
                        (unsigned long long)(size - file_size), (unsigned long long)file_size, size);
     const uint64_t want = u2_rd64le(b + U2_HDR_CHECKSUM);
-    const uint64_t got = u2_xxh64(b + U2_CHECKSUM_START, size - U2_CHECKSUM_START);
+    u2_xxh64_state xs;
+    u2_xxh64_init(&xs);
+    for (size_t at = U2_CHECKSUM_START; at < size;) { /* in chunks, so a mapped file is never all resident */
+        const size_t n = size - at < ((size_t)8 << 20) ? size - at : ((size_t)8 << 20);
+        u2_xxh64_update(&xs, b + at, n);
+        release_pages(m, b + at, n);
+        at += n;
+    }
+    const uint64_t got = u2_xxh64_final(&xs);
     if (want != got)
         return u2_fail(U2NET_ERR_FORMAT, "model file is corrupted: checksum %016llx, the header says %016llx",
                        (unsigned long long)got, (unsigned long long)want);
@@ -312,26 +330,57 @@ static u2net_status read_ops(u2net_model *m, uint64_t table) {
 
 /* ---------------------------------------------------------------- open / free */
 
-/* Let the kernel set make its per-conv data (packed weights) once, here, for every context. */
+/* A float32 view of a weight tensor: in place, or widened from f16 into a copy the model owns. */
+static u2net_status f32_view(u2net_model *m, const u2_tensor *t, float **owned, const float **out) {
+    *owned = NULL;
+    if (t->dtype == U2_DTYPE_F32) {
+        *out = t->data;
+        return U2NET_OK;
+    }
+    float *w = u2_malloc_aligned(t->n_elems * sizeof(float)); /* n_elems * 2 bytes fit the file */
+    if (!w) return u2_fail(U2NET_ERR_NOMEM, "out of memory widening '%s' (%zu f16 weights)", t->name, t->n_elems);
+    const uint8_t *h = t->data;
+    for (size_t i = 0; i < t->n_elems; i++) w[i] = u2_f16_to_f32(u2_rd16le(h + 2 * i));
+    *owned = w;
+    *out = w;
+    return U2NET_OK;
+}
+
+/* Per conv: float32 views of its weights and bias (f16 widened), then whatever the kernel set packs from
+ * them, once, here, for every context. A packed conv no longer needs the weights as stored. */
 static u2net_status prepare_kernels(u2net_model *m, const u2_kernels *k) {
     if (k) m->kernels = k;
     else U2_TRY(u2_kernels_select(&m->kernels));
-    if (!m->kernels->conv_prepare) return U2NET_OK;
-    m->packed = u2_calloc(m->n_ops ? m->n_ops : 1, sizeof *m->packed);
-    if (!m->packed) return u2_fail(U2NET_ERR_NOMEM, "out of memory for %u kernel slots", m->n_ops);
+    const size_t n = m->n_ops ? m->n_ops : 1;
+    m->conv_w = u2_calloc(n, sizeof *m->conv_w);
+    m->conv_b = u2_calloc(n, sizeof *m->conv_b);
+    m->owned = u2_calloc(2 * n, sizeof *m->owned);
+    m->packed = u2_calloc(n, sizeof *m->packed);
+    if (!m->conv_w || !m->conv_b || !m->owned || !m->packed)
+        return u2_fail(U2NET_ERR_NOMEM, "out of memory for %u kernel slots", m->n_ops);
     for (uint32_t i = 0; i < m->n_ops; i++) {
         const u2_op *op = &m->ops[i];
         if (op->type != U2_OP_CONV) continue;
+        const u2_tensor *wt = &m->tensors[op->weight];
+        U2_TRY(f32_view(m, wt, &m->owned[2 * i], &m->conv_w[i]));
+        if (op->bias != U2_NONE) U2_TRY(f32_view(m, &m->tensors[op->bias], &m->owned[2 * i + 1], &m->conv_b[i]));
+        if (!m->kernels->conv_prepare) continue;
         u2_conv_args a = {0};
         a.ic = (int)m->values[op->inputs[0]].channels;
         a.oc = (int)m->values[op->output].channels;
-        a.w = m->tensors[op->weight].data;
-        a.b = op->bias != U2_NONE ? m->tensors[op->bias].data : NULL;
+        a.w = m->conv_w[i];
+        a.b = m->conv_b[i];
         a.kh = op->p[U2_CONV_KH], a.kw = op->p[U2_CONV_KW], a.sh = op->p[U2_CONV_SH], a.sw = op->p[U2_CONV_SW];
         a.pt = op->p[U2_CONV_PAD_T], a.pl = op->p[U2_CONV_PAD_L];
         a.dh = op->p[U2_CONV_DH], a.dw = op->p[U2_CONV_DW], a.groups = op->p[U2_CONV_GROUPS];
         a.relu = (op->flags & U2_OPF_RELU) != 0;
         U2_TRY(m->kernels->conv_prepare(&a, &m->packed[i]));
+        if (m->packed[i]) {
+            u2_free_aligned(m->owned[2 * i]);
+            m->owned[2 * i] = NULL;
+            m->conv_w[i] = NULL;
+        }
+        if (m->packed[i] || wt->dtype != U2_DTYPE_F32) release_pages(m, wt->data, (size_t)wt->size);
     }
     return U2NET_OK;
 }
@@ -343,6 +392,11 @@ void u2net_model_free(u2net_model *m) {
             if (m->packed[i] && m->kernels->conv_release) m->kernels->conv_release(m->packed[i]);
         u2_free(m->packed);
     }
+    if (m->owned)
+        for (uint32_t i = 0; i < 2 * m->n_ops; i++) u2_free_aligned(m->owned[i]);
+    u2_free(m->owned);
+    u2_free(m->conv_w);
+    u2_free(m->conv_b);
     u2_free(m->ops);
     u2_free(m->values);
     u2_free(m->operands);
@@ -361,6 +415,7 @@ static u2net_status model_open(const uint8_t *base, size_t size, int mapped, con
     if (!m) return u2_fail(U2NET_ERR_NOMEM, "out of memory for the model");
     m->base = base;
     m->size = size;
+    m->drop_pages = mapped;
     uint64_t off[6] = {0}, header_size = 0;
     u2net_status s = read_header(m, off, &header_size);
     if (s == U2NET_OK) s = read_metadata(m);

@@ -13,8 +13,8 @@ static int in_range(int32_t v, int32_t lo, int32_t hi) { return v >= lo && v <= 
 static u2net_status check_tensor(const u2net_model *m, const u2_op *op, const char *role, uint32_t ti,
                                  const uint32_t *want, uint32_t ndim) {
     const u2_tensor *t = &m->tensors[ti];
-    if (t->dtype != U2_DTYPE_F32)
-        return u2_fail(U2NET_ERR_UNSUPPORTED, "%s '%s': %s '%s' is not f32; this build runs f32 weights only",
+    if (t->dtype != U2_DTYPE_F32 && t->dtype != U2_DTYPE_F16) /* f16 is widened at load (model.c) */
+        return u2_fail(U2NET_ERR_UNSUPPORTED, "%s '%s': %s '%s' is int8; this build runs f32 and f16 weights only",
                        u2_op_type_name(op->type), op->name, role, t->name);
     int same = t->ndim == ndim;
     for (uint32_t d = 0; same && d < ndim; d++) same = t->shape[d] == want[d];

@@ -33,6 +33,48 @@ static u2net_status check_options(const u2w_options *o) {
     if (o->output_kind < 0 || o->output_kind >= U2_OUTPUT_KIND_COUNT)
         return u2_fail(U2NET_ERR_ARG, "output kind %d unknown", o->output_kind);
     if (o->mask_output < 0) return u2_fail(U2NET_ERR_ARG, "mask output %d is negative", o->mask_output);
+    if (o->precision < 0 || o->precision >= U2W_PRECISION_COUNT)
+        return u2_fail(U2NET_ERR_ARG, "precision %d unknown", o->precision);
+    if (o->precision == U2W_PRECISION_INT8) /* hook for the int8 path: store_weight() below */
+        return u2_fail(U2NET_ERR_UNSUPPORTED, "precision int8 is not in this build yet");
+    return U2NET_OK;
+}
+
+/* ---------------------------------------------------------------- weight precision */
+
+/* Store conv weights w (n floats) into t at the chosen precision (t->data, t->size, t->dtype), and
+ * report what it cost. float32 is stored as converted. */
+static u2net_status store_weight(cv *c, const u2w_options *o, const float *w, size_t n, u2w_tensor *t) {
+    t->dtype = U2_DTYPE_F32;
+    t->data = w;
+    t->size = n * sizeof(float);
+    if (o->precision == U2W_PRECISION_FP32) return U2NET_OK;
+    /* U2W_PRECISION_FP16 (check_options refused the rest) */
+    uint8_t *h = u2w_alloc(c->a, n ? n : 1, 2);
+    if (!h) return u2_fail(U2NET_ERR_NOMEM, "out of memory storing '%.*s' as float16", U2W_STR(t->name));
+    double err2 = 0, ref2 = 0, worst = 0;
+    for (size_t i = 0; i < n; i++) {
+        const uint16_t b = u2_f32_to_f16(w[i]);
+        const float back = u2_f16_to_f32(b);
+        if (!isfinite(back) && isfinite(w[i]))
+            return u2_fail(U2NET_ERR_LIMIT, "tensor '%.*s': weight %g at %zu does not fit float16 (largest 65504)",
+                           U2W_STR(t->name), (double)w[i], i);
+        const double e = fabs((double)back - w[i]);
+        if (e > worst) worst = e;
+        err2 += e * e, ref2 += (double)w[i] * w[i];
+        u2_wr16le(h + 2 * i, b);
+    }
+    t->dtype = U2_DTYPE_F16;
+    t->data = h;
+    t->size = n * 2;
+    c->st->lowered++;
+    if (worst > c->st->lowered_max_abs) c->st->lowered_max_abs = worst;
+    if (o->report) {
+        char name[256];
+        snprintf(name, sizeof name, "%.*s", U2W_STR(t->name));
+        const u2w_tensor_error e = {name, "f16", n, worst, ref2 > 0 ? sqrt(err2 / ref2) : 0};
+        o->report(o->report_user, &e);
+    }
     return U2NET_OK;
 }
 
@@ -466,13 +508,12 @@ static u2net_status build_graph(cv *c, const u2w_options *opt, uint32_t in_h, ui
         u2w_tensor *t = &g->tensors[g->n_tensors];
         o->weight = g->n_tensors++;
         t->name = op->wname;
-        t->dtype = U2_DTYPE_F32;
         t->ndim = 4;
         memcpy(t->shape, op->wshape, sizeof t->shape);
         t->scales = U2_NONE;
-        t->data = op->w;
-        t->size = (size_t)op->wshape[0] * op->wshape[1] * op->wshape[2] * op->wshape[3] * sizeof(float);
-        if (c->st) c->st->params += t->size / 4;
+        const size_t nw = (size_t)op->wshape[0] * op->wshape[1] * op->wshape[2] * op->wshape[3];
+        U2_TRY(store_weight(c, opt, op->w, nw, t));
+        if (c->st) c->st->params += nw;
         if (op->b) {
             t = &g->tensors[g->n_tensors];
             o->bias = g->n_tensors++;

@@ -1,7 +1,7 @@
 /* main.c - u2net-weights: convert ONNX models to u2net model files and describe model files.
  *
  *   u2net-weights convert IN.onnx -o OUT.u2n [--name NAME] [--size HxW] [--mean R,G,B] [--std R,G,B]
- *                                           [--pixel-div D] [--mask-output K]
+ *                                           [--pixel-div D] [--mask-output K] [--precision fp32|fp16]
  *   u2net-weights info FILE.u2n [--size HxW]
  */
 #include "wtool.h"
@@ -14,10 +14,12 @@
 static int usage(void) {
     fprintf(stderr,
             "usage: u2net-weights convert IN.onnx -o OUT.u2n [--name NAME] [--size HxW] [--mean R,G,B] [--std R,G,B]\n"
-            "                                      [--pixel-div D] [--mask-output K]\n"
+            "                                      [--pixel-div D] [--mask-output K] [--precision fp32|fp16]\n"
             "       u2net-weights info FILE.u2n [--size HxW]\n"
             "Defaults are rembg's u2net family: 320x320 (or the ONNX input's fixed size), mean 0.485,0.456,0.406,\n"
-            "std 0.229,0.224,0.225, pixels divided by the image's max. --pixel-div D divides by D instead.\n");
+            "std 0.229,0.224,0.225, pixels divided by the image's max. --pixel-div D divides by D instead.\n"
+            "--precision: how conv weights are stored (fp32 default; fp16 halves the file, computed in fp32;\n"
+            "each tensor's error is printed).\n");
     return 2;
 }
 
@@ -75,6 +77,20 @@ static int read_file(const char *path, uint8_t **buf, size_t *len) {
     return 1;
 }
 
+/* --precision NAME -> u2w_precision; -1 if unknown. The int8 path adds "int8" here and in the converter. */
+static int parse_precision(const char *s) {
+    if (!strcmp(s, "fp32")) return U2W_PRECISION_FP32;
+    if (!strcmp(s, "fp16")) return U2W_PRECISION_FP16;
+    return -1;
+}
+
+/* One line per tensor stored below float32. */
+static void report_tensor(void *user, const u2w_tensor_error *e) {
+    (void)user;
+    fprintf(stderr, "  %-4s %-48s %10zu weights  max abs error %.3g  relative rms %.3g\n", e->dtype, e->name, e->n,
+            e->max_abs, e->rel_rms);
+}
+
 static int cmd_convert(int argc, char **argv) {
     const char *in = NULL, *out = NULL;
     u2w_options o = u2w_default_options();
@@ -96,6 +112,12 @@ static int cmd_convert(int argc, char **argv) {
             o.pixel_div = strtof(v, NULL), o.scale_by_max = 0, i++;
         } else if (!strcmp(a, "--mask-output") && v) {
             o.mask_output = atoi(v), i++;
+        } else if (!strcmp(a, "--precision") && v) {
+            if ((o.precision = parse_precision(v)) < 0) {
+                fprintf(stderr, "u2net-weights: --precision '%s': expected fp32 or fp16\n", v);
+                return 2;
+            }
+            i++;
         } else if (a[0] != '-' && !in) in = a;
         else return usage();
     }
@@ -108,6 +130,7 @@ static int cmd_convert(int argc, char **argv) {
         if (dot && dot != name) *dot = 0;
     }
     o.name = name;
+    o.report = report_tensor;
     uint8_t *onnx;
     size_t len;
     if (!read_file(in, &onnx, &len)) return 1;
@@ -133,6 +156,9 @@ static int cmd_convert(int argc, char **argv) {
             "%zu float16 tensors widened; %llu parameters; %zu bytes\n",
             out, st.onnx_nodes, st.ops, st.bn_folded, st.relu_fused, st.folded, st.f16_tensors,
             (unsigned long long)st.params, model_len);
+    if (st.lowered)
+        fprintf(stderr, "%zu weight tensors stored as %s; largest error %.3g\n", st.lowered,
+                o.precision == U2W_PRECISION_FP16 ? "float16" : "?", st.lowered_max_abs);
     return 0;
 }
 

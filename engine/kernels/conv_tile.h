@@ -168,7 +168,8 @@ typedef struct {
     u2_tile_fn part[U2_TILE_PAD + 1]; /* [m]: m channels x part_r[m] vectors (empty vectors pad the end) */
 } u2_tile_set;
 
-/* Output channels [oc0, oc1) of rows [oy0, oy1) with the tiles of ts. Whole blocks go tile by tile
+/* Output channels [oc0, oc1) of rows [oy0, oy1) with the tiles of ts (a->packed made by u2_tile_pack,
+ * a->scratch of u2_tile_scratch bytes). Whole blocks go tile by tile
  * (each group of vectors through every block while its input is in L1); a partial block at either end
  * of the slice (a thread's slice, a last block of oc % mb channels, a 1-channel side output) goes in its
  * own pass with wider tiles. */

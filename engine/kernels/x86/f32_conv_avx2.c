@@ -100,7 +100,7 @@ static const u2_tile_set tiles = {
 };
 
 static void f32_conv_4x24__avx2(const u2_conv_args *a, int oc0, int oc1, int oy0, int oy1) {
-    if (!a->packed || !a->scratch) {
+    if (!a->packed) {
         u2_ref_conv(a, oc0, oc1, oy0, oy1);
         return;
     }
