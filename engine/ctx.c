@@ -2,6 +2,8 @@
  * of each run and keeps the arena, growing it only when a larger plan arrives. */
 #include "ctx.h"
 
+#include "mem.h"
+
 #include <stdlib.h>
 
 u2net_ctx_params u2net_ctx_default_params(void) {
@@ -61,7 +63,7 @@ void u2net_ctx_free(u2net_ctx *c) {
     if (!c) return;
     u2_pool_free(c->pool);
     u2_plan_free(&c->plan);
-    u2_free_aligned(c->arena);
+    u2_free_big(c->arena);
     u2_free_aligned(c->scratch);
     u2_free(c->dump_dir);
     u2_free(c);
@@ -89,9 +91,9 @@ static u2net_status prepare(u2net_ctx *c, int h, int w) {
             u2_plan_free(&p);
             return u2_fail(U2NET_ERR_LIMIT, "activations at %dx%d need more memory than can be addressed", h, w);
         }
-        u2_free_aligned(c->arena);
+        u2_free_big(c->arena);
         c->arena_cap = 0;
-        c->arena = u2_malloc_aligned(bytes);
+        c->arena = u2_alloc_big(bytes);
         if (!c->arena) {
             u2_plan_free(&p);
             return u2_fail(U2NET_ERR_NOMEM, "out of memory for %zu bytes of activations at %dx%d", bytes, h, w);

@@ -24,6 +24,7 @@
 #define U2NET_CONV_TILE_H
 
 #include "kernels.h"
+#include "mem.h"
 #include "ops/ops.h"
 
 #define U2_TILE_KMAX 8            /* largest kh and kw the SIMD kernels take (others: the reference) */
@@ -60,10 +61,10 @@ static inline u2net_status u2_tile_pack(const u2_conv_args *a, int m, void **out
         !u2_mul_ok(n, sizeof(float), &n))
         return u2_fail(U2NET_ERR_LIMIT, "conv weights %d x %d x %d x %d are too large to pack", a->oc, a->ic, a->kh, a->kw);
     u2_tile_weights *p = u2_calloc(1, sizeof *p);
-    float *w = u2_malloc_aligned(n);
+    float *w = u2_alloc_big(n);
     if (!p || !w) {
         u2_free(p);
-        u2_free_aligned(w);
+        u2_free_big(w);
         return u2_fail(U2NET_ERR_NOMEM, "out of memory packing %zu bytes of conv weights", n);
     }
     p->oc = a->oc, p->ic = a->ic, p->kh = a->kh, p->kw = a->kw, p->m = m, p->w = w;
@@ -81,7 +82,7 @@ static inline u2net_status u2_tile_pack(const u2_conv_args *a, int m, void **out
 static inline void u2_tile_release(void *packed) {
     u2_tile_weights *p = packed;
     if (!p) return;
-    u2_free_aligned(p->w);
+    u2_free_big(p->w);
     u2_free(p);
 }
 
