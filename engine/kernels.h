@@ -19,7 +19,8 @@ typedef struct {
     int ic, ih, iw;
     float *y;                     /* (oc, oh, ow) */
     int oc, oh, ow;
-    const float *w;               /* (oc, ic / groups, kh, kw); NULL when conv_prepare packed them */
+    const float *w;               /* (oc, ic / groups, kh, kw) in w_layout; NULL when conv_prepare packed them */
+    int w_layout;                 /* u2_layout of w: U2_LAYOUT_PLAIN, or U2_LAYOUT_OC8 (conv_prepare only) */
     const float *b;               /* (oc) or NULL */
     int kh, kw, sh, sw;           /* kernel, stride */
     int pt, pl;                   /* top and left padding (bottom/right are implied by oh, ow) */
@@ -53,8 +54,9 @@ typedef struct u2_kernels {
 
     /* Optional (NULL: weights are used as stored). Called once per conv when a model is loaded, with
      * a (the shapes, a->w and a->b; no activations): makes what conv() will find in a->packed, or leaves
-     * *packed NULL for a conv it does not handle (conv() then gets a->w). It must copy what it needs
-     * from a->w: once packed, the loader releases the weights as stored (f16 copies, file pages). */
+     * *packed NULL for a conv it does not handle (conv() then gets a->w in plain layout). From a plain
+     * a->w it must copy what it needs: the loader then releases the weights as stored (f16 copies, file
+     * pages). An a->w in U2_LAYOUT_OC8 stays valid while the model lives: a kernel may use it in place. */
     u2net_status (*conv_prepare)(const u2_conv_args *a, void **packed);
     void (*conv_release)(void *packed);
     /* Optional: bytes of per-thread scratch conv() needs for these shapes (NULL: none). */

@@ -4,6 +4,7 @@
 #include "model.h"
 
 #include "kernels.h"
+#include "mem.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -57,8 +58,8 @@ static void hex(char *out, const uint8_t *b, size_t n) {
 }
 
 /* Drop the pages of a mapped file range from memory (they read back from the file if ever touched
- * again): the weights a kernel packed, the bytes the checksum has read. Peak RSS then holds each weight
- * once, not twice. Only whole pages inside the range; a no-op for caller-owned buffers. */
+ * again): weights a kernel copied (packed, or widened from f16). Memory then holds each weight once, not
+ * twice. Only whole pages inside the range; a no-op for caller-owned buffers. */
 static void release_pages(const u2net_model *m, const void *p, size_t n) {
     if (!m->drop_pages || n == 0) return;
     const uintptr_t page = (uintptr_t)sysconf(_SC_PAGESIZE);
@@ -102,15 +103,7 @@ static u2net_status read_header(u2net_model *m, uint64_t off[6], uint64_t *heade
         return u2_fail(U2NET_ERR_FORMAT, "model file has %llu bytes after its end (header says %llu bytes, file has %zu)",
                        (unsigned long long)(size - file_size), (unsigned long long)file_size, size);
     const uint64_t want = u2_rd64le(b + U2_HDR_CHECKSUM);
-    u2_xxh64_state xs;
-    u2_xxh64_init(&xs);
-    for (size_t at = U2_CHECKSUM_START; at < size;) { /* in chunks, so a mapped file is never all resident */
-        const size_t n = size - at < ((size_t)8 << 20) ? size - at : ((size_t)8 << 20);
-        u2_xxh64_update(&xs, b + at, n);
-        release_pages(m, b + at, n);
-        at += n;
-    }
-    const uint64_t got = u2_xxh64_final(&xs);
+    const uint64_t got = u2_xxh64(b + U2_CHECKSUM_START, size - U2_CHECKSUM_START);
     if (want != got)
         return u2_fail(U2NET_ERR_FORMAT, "model file is corrupted: checksum %016llx, the header says %016llx",
                        (unsigned long long)got, (unsigned long long)want);
@@ -331,13 +324,13 @@ static u2net_status read_ops(u2net_model *m, uint64_t table) {
 /* ---------------------------------------------------------------- open / free */
 
 /* A float32 view of a weight tensor: in place, or widened from f16 into a copy the model owns. */
-static u2net_status f32_view(u2net_model *m, const u2_tensor *t, float **owned, const float **out) {
+static u2net_status f32_view(const u2_tensor *t, float **owned, const float **out) {
     *owned = NULL;
     if (t->dtype == U2_DTYPE_F32) {
         *out = t->data;
         return U2NET_OK;
     }
-    float *w = u2_malloc_aligned(t->n_elems * sizeof(float)); /* n_elems * 2 bytes fit the file */
+    float *w = u2_alloc_big(t->n_elems * sizeof(float)); /* n_elems * 2 bytes fit the file */
     if (!w) return u2_fail(U2NET_ERR_NOMEM, "out of memory widening '%s' (%zu f16 weights)", t->name, t->n_elems);
     const uint8_t *h = t->data;
     for (size_t i = 0; i < t->n_elems; i++) w[i] = u2_f16_to_f32(u2_rd16le(h + 2 * i));
@@ -346,8 +339,22 @@ static u2net_status f32_view(u2net_model *m, const u2_tensor *t, float **owned, 
     return U2NET_OK;
 }
 
-/* Per conv: float32 views of its weights and bias (f16 widened), then whatever the kernel set packs from
- * them, once, here, for every context. A packed conv no longer needs the weights as stored. */
+/* Conv weights in U2_LAYOUT_OC8 back to the plain order, for a kernel that reads them as stored. */
+static u2net_status unpack_oc8(const u2_tensor *t, const float *src, float **out) {
+    float *w = u2_alloc_big(t->n_elems * sizeof(float));
+    if (!w) return u2_fail(U2NET_ERR_NOMEM, "out of memory unpacking '%s' (%zu weights)", t->name, t->n_elems);
+    const uint32_t oc = t->shape[0], ic = t->shape[1], taps = t->shape[2] * t->shape[3];
+    float *dst = w;
+    for (uint32_t o = 0; o < oc; o++)
+        for (uint32_t c = 0; c < ic; c++)
+            for (uint32_t k = 0; k < taps; k++) *dst++ = src[u2_oc8_index(o, c, k, oc, ic, taps)];
+    *out = w;
+    return U2NET_OK;
+}
+
+/* Per conv: float32 views of its weights and bias (f16 widened), then whatever the kernel set makes of
+ * them, once, here, for every context: packed weights (a copy of plain ones, or the file's own bytes
+ * when the converter wrote them packed, U2_LAYOUT_OC8), or plain weights for kernels that read them so. */
 static u2net_status prepare_kernels(u2net_model *m, const u2_kernels *k) {
     if (k) m->kernels = k;
     else U2_TRY(u2_kernels_select(&m->kernels));
@@ -362,25 +369,41 @@ static u2net_status prepare_kernels(u2net_model *m, const u2_kernels *k) {
         const u2_op *op = &m->ops[i];
         if (op->type != U2_OP_CONV) continue;
         const u2_tensor *wt = &m->tensors[op->weight];
-        U2_TRY(f32_view(m, wt, &m->owned[2 * i], &m->conv_w[i]));
-        if (op->bias != U2_NONE) U2_TRY(f32_view(m, &m->tensors[op->bias], &m->owned[2 * i + 1], &m->conv_b[i]));
-        if (!m->kernels->conv_prepare) continue;
-        u2_conv_args a = {0};
-        a.ic = (int)m->values[op->inputs[0]].channels;
-        a.oc = (int)m->values[op->output].channels;
-        a.w = m->conv_w[i];
-        a.b = m->conv_b[i];
-        a.kh = op->p[U2_CONV_KH], a.kw = op->p[U2_CONV_KW], a.sh = op->p[U2_CONV_SH], a.sw = op->p[U2_CONV_SW];
-        a.pt = op->p[U2_CONV_PAD_T], a.pl = op->p[U2_CONV_PAD_L];
-        a.dh = op->p[U2_CONV_DH], a.dw = op->p[U2_CONV_DW], a.groups = op->p[U2_CONV_GROUPS];
-        a.relu = (op->flags & U2_OPF_RELU) != 0;
-        U2_TRY(m->kernels->conv_prepare(&a, &m->packed[i]));
-        if (m->packed[i]) {
-            u2_free_aligned(m->owned[2 * i]);
-            m->owned[2 * i] = NULL;
-            m->conv_w[i] = NULL;
+        float **own = &m->owned[2 * i];
+        U2_TRY(f32_view(wt, own, &m->conv_w[i]));
+        if (op->bias != U2_NONE) U2_TRY(f32_view(&m->tensors[op->bias], &m->owned[2 * i + 1], &m->conv_b[i]));
+        if (m->kernels->conv_prepare) {
+            u2_conv_args a = {0};
+            a.ic = (int)m->values[op->inputs[0]].channels;
+            a.oc = (int)m->values[op->output].channels;
+            a.w = m->conv_w[i];
+            a.w_layout = wt->layout;
+            a.b = m->conv_b[i];
+            a.kh = op->p[U2_CONV_KH], a.kw = op->p[U2_CONV_KW], a.sh = op->p[U2_CONV_SH], a.sw = op->p[U2_CONV_SW];
+            a.pt = op->p[U2_CONV_PAD_T], a.pl = op->p[U2_CONV_PAD_L];
+            a.dh = op->p[U2_CONV_DH], a.dw = op->p[U2_CONV_DW], a.groups = op->p[U2_CONV_GROUPS];
+            a.relu = (op->flags & U2_OPF_RELU) != 0;
+            U2_TRY(m->kernels->conv_prepare(&a, &m->packed[i]));
         }
-        if (m->packed[i] || wt->dtype != U2_DTYPE_F32) release_pages(m, wt->data, (size_t)wt->size);
+        if (m->packed[i]) {
+            m->conv_w[i] = NULL;
+            if (wt->layout == U2_LAYOUT_OC8) { /* used in place: from the file, or from the widened copy */
+                if (*own) release_pages(m, wt->data, (size_t)wt->size);
+                continue;
+            }
+            u2_free_big(*own); /* the kernel copied what it needs */
+            *own = NULL;
+            release_pages(m, wt->data, (size_t)wt->size);
+            continue;
+        }
+        if (wt->layout == U2_LAYOUT_OC8) { /* a kernel that reads plain weights (the reference) */
+            float *plain = NULL;
+            U2_TRY(unpack_oc8(wt, m->conv_w[i], &plain));
+            u2_free_big(*own);
+            *own = plain;
+            m->conv_w[i] = plain;
+        }
+        if (*own) release_pages(m, wt->data, (size_t)wt->size);
     }
     return U2NET_OK;
 }
@@ -393,7 +416,7 @@ void u2net_model_free(u2net_model *m) {
         u2_free(m->packed);
     }
     if (m->owned)
-        for (uint32_t i = 0; i < 2 * m->n_ops; i++) u2_free_aligned(m->owned[i]);
+        for (uint32_t i = 0; i < 2 * m->n_ops; i++) u2_free_big(m->owned[i]);
     u2_free(m->owned);
     u2_free(m->conv_w);
     u2_free(m->conv_b);

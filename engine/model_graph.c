@@ -42,9 +42,14 @@ static u2net_status check_conv(const u2net_model *m, const u2_op *op, uint32_t i
     if (op->weight >= m->n_tensors) BAD("conv '%s' has no weight tensor", op->name);
     const uint32_t wshape[4] = {oc, ic / (uint32_t)g, (uint32_t)p[U2_CONV_KH], (uint32_t)p[U2_CONV_KW]};
     U2_TRY(check_tensor(m, op, "weight", op->weight, wshape, 4));
+    if (m->tensors[op->weight].layout == U2_LAYOUT_OC8 && g != 1)
+        BAD("conv '%s': weight '%s' is in the packed layout, which is for ungrouped convs only (%d groups)", op->name,
+            m->tensors[op->weight].name, g);
     if (op->bias != U2_NONE) {
         if (op->bias >= m->n_tensors) BAD("conv '%s': bias tensor %u of %u", op->name, op->bias, m->n_tensors);
         U2_TRY(check_tensor(m, op, "bias", op->bias, &oc, 1));
+        if (m->tensors[op->bias].layout != U2_LAYOUT_PLAIN)
+            BAD("conv '%s': bias '%s' must be in the plain layout", op->name, m->tensors[op->bias].name);
     }
     return U2NET_OK;
 }

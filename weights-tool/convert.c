@@ -42,6 +42,27 @@ static u2net_status check_options(const u2w_options *o) {
 
 /* ---------------------------------------------------------------- weight precision */
 
+/* Conv weights the SIMD kernels take as they are (engine/kernels/conv_tile.h: u2_tile_supported) are
+ * written in U2_LAYOUT_OC8, unless the options ask for the plain order. */
+static u2net_status order_weight(cv *c, const u2w_options *o, const cop *op, const float **w, u2w_tensor *t) {
+    const int32_t *p = op->p;
+    t->layout = U2_LAYOUT_PLAIN;
+    if (o->plain_weights || p[U2_CONV_GROUPS] != 1 || p[U2_CONV_SH] != 1 || p[U2_CONV_SW] != 1 || p[U2_CONV_KH] > 8 ||
+        p[U2_CONV_KW] > 8)
+        return U2NET_OK;
+    const uint32_t oc = op->wshape[0], ic = op->wshape[1], taps = op->wshape[2] * op->wshape[3];
+    const size_t n = (size_t)oc * ic * taps;
+    float *dst = u2w_alloc(c->a, n > 0 ? n : 1, sizeof(float));
+    if (!dst) return u2_fail(U2NET_ERR_NOMEM, "out of memory packing '%.*s'", U2W_STR(t->name));
+    const float *src = *w;
+    for (uint32_t m = 0; m < oc; m++)
+        for (uint32_t k = 0; k < ic; k++)
+            for (uint32_t q = 0; q < taps; q++) dst[u2_oc8_index(m, k, q, oc, ic, taps)] = *src++;
+    *w = dst;
+    t->layout = U2_LAYOUT_OC8;
+    return U2NET_OK;
+}
+
 /* Store conv weights w (n floats) into t at the chosen precision (t->data, t->size, t->dtype), and
  * report what it cost. float32 is stored as converted. */
 static u2net_status store_weight(cv *c, const u2w_options *o, const float *w, size_t n, u2w_tensor *t) {
@@ -512,7 +533,9 @@ static u2net_status build_graph(cv *c, const u2w_options *opt, uint32_t in_h, ui
         memcpy(t->shape, op->wshape, sizeof t->shape);
         t->scales = U2_NONE;
         const size_t nw = (size_t)op->wshape[0] * op->wshape[1] * op->wshape[2] * op->wshape[3];
-        U2_TRY(store_weight(c, opt, op->w, nw, t));
+        const float *w = op->w;
+        U2_TRY(order_weight(c, opt, op, &w, t));
+        U2_TRY(store_weight(c, opt, w, nw, t));
         if (c->st) c->st->params += nw;
         if (op->b) {
             t = &g->tensors[g->n_tensors];

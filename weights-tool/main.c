@@ -2,6 +2,7 @@
  *
  *   u2net-weights convert IN.onnx -o OUT.u2n [--name NAME] [--size HxW] [--mean R,G,B] [--std R,G,B]
  *                                           [--pixel-div D] [--mask-output K] [--precision fp32|fp16]
+ *                                           [--plain-weights]
  *   u2net-weights info FILE.u2n [--size HxW]
  */
 #include "wtool.h"
@@ -15,11 +16,13 @@ static int usage(void) {
     fprintf(stderr,
             "usage: u2net-weights convert IN.onnx -o OUT.u2n [--name NAME] [--size HxW] [--mean R,G,B] [--std R,G,B]\n"
             "                                      [--pixel-div D] [--mask-output K] [--precision fp32|fp16]\n"
+            "                                      [--plain-weights]\n"
             "       u2net-weights info FILE.u2n [--size HxW]\n"
             "Defaults are rembg's u2net family: 320x320 (or the ONNX input's fixed size), mean 0.485,0.456,0.406,\n"
             "std 0.229,0.224,0.225, pixels divided by the image's max. --pixel-div D divides by D instead.\n"
             "--precision: how conv weights are stored (fp32 default; fp16 halves the file, computed in fp32;\n"
-            "each tensor's error is printed).\n");
+            "each tensor's error is printed). --plain-weights: conv weights in [oc, ic, kh, kw] order instead of\n"
+            "the order the SIMD kernels read in place (for builds that predate it).\n");
     return 2;
 }
 
@@ -112,6 +115,8 @@ static int cmd_convert(int argc, char **argv) {
             o.pixel_div = strtof(v, NULL), o.scale_by_max = 0, i++;
         } else if (!strcmp(a, "--mask-output") && v) {
             o.mask_output = atoi(v), i++;
+        } else if (!strcmp(a, "--plain-weights")) {
+            o.plain_weights = 1;
         } else if (!strcmp(a, "--precision") && v) {
             if ((o.precision = parse_precision(v)) < 0) {
                 fprintf(stderr, "u2net-weights: --precision '%s': expected fp32 or fp16\n", v);

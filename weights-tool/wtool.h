@@ -35,6 +35,9 @@ typedef struct {
     int mask_output;           /* which graph output is the mask */
     int output_kind;           /* enum u2_output_kind */
     int precision;             /* u2w_precision of conv weights */
+    int plain_weights;         /* 1: conv weights in the plain [oc, ic, kh, kw] order (readable by builds
+                                  before U2_LAYOUT_OC8); 0: ungrouped stride-1 convs packed as the SIMD
+                                  kernels read them, so a model maps them in place */
     /* Called for every tensor stored below float32 (NULL: not called). */
     void (*report)(void *user, const u2w_tensor_error *e);
     void *report_user;

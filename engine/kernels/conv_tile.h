@@ -23,6 +23,7 @@
 #ifndef U2NET_CONV_TILE_H
 #define U2NET_CONV_TILE_H
 
+#include "format.h"
 #include "kernels.h"
 #include "mem.h"
 #include "ops/ops.h"
@@ -39,11 +40,13 @@ typedef struct {
     uint16_t col[U2_TILE_KMAX];   /* per kx: lanes whose input column is inside the image */
 } u2_tile_vec;
 
-/* Weights packed once at load: blocks of M output channels, tap-major, then input channel:
- *   w[(block * taps + tap) * ic + c][m]   (the last block has oc % M columns if oc is not a multiple) */
+/* Weights as the tiles read them: U2_LAYOUT_OC8 (format.h), blocks of 8 output channels, tap-major,
+ * then input channel:  w[(block * taps + tap) * ic + c][m]  (the last block oc % 8 wide). Made once at
+ * load from plain weights, or the file's own bytes when the converter already wrote this layout. */
 typedef struct {
-    int oc, ic, kh, kw, m;        /* m: the block width the kernel was packed for */
-    float *w;                     /* (ceil(oc / m), kh * kw, ic, m) float32, 64-aligned */
+    int oc, ic, kh, kw;
+    const float *w;               /* (ceil(oc / 8), kh * kw, ic, 8) float32 */
+    float *own;                   /* what u2_tile_release frees (NULL: w belongs to the model file) */
 } u2_tile_weights;
 
 /* Can the tiled kernels run this conv (else the reference does)? Known at load: shapes, not sizes. */
@@ -51,30 +54,35 @@ static inline int u2_tile_supported(const u2_conv_args *a) {
     return a->groups == 1 && a->sh == 1 && a->sw == 1 && a->kh <= U2_TILE_KMAX && a->kw <= U2_TILE_KMAX;
 }
 
-/* Pack a->w (oc, ic, kh, kw) for blocks of m output channels. NULL *out (and OK) when unsupported. */
-static inline u2net_status u2_tile_pack(const u2_conv_args *a, int m, void **out) {
+/* What conv() finds in a->packed: a->w used in place (U2_LAYOUT_OC8) or reordered into a copy (plain).
+ * NULL *out (and OK) when the tiles do not run this conv. */
+static inline u2net_status u2_tile_pack(const u2_conv_args *a, void **out) {
     *out = NULL;
     if (!u2_tile_supported(a)) return U2NET_OK;
-    const int taps = a->kh * a->kw;
-    size_t n;
-    if (!u2_mul3_ok((size_t)(a->oc + m - 1) / (size_t)m * (size_t)m, (size_t)taps, (size_t)a->ic, &n) ||
-        !u2_mul_ok(n, sizeof(float), &n))
-        return u2_fail(U2NET_ERR_LIMIT, "conv weights %d x %d x %d x %d are too large to pack", a->oc, a->ic, a->kh, a->kw);
     u2_tile_weights *p = u2_calloc(1, sizeof *p);
-    float *w = u2_alloc_big(n);
-    if (!p || !w) {
+    if (!p) return u2_fail(U2NET_ERR_NOMEM, "out of memory for packed conv weights");
+    p->oc = a->oc, p->ic = a->ic, p->kh = a->kh, p->kw = a->kw;
+    if (a->w_layout == U2_LAYOUT_OC8) {
+        p->w = a->w;
+        *out = p;
+        return U2NET_OK;
+    }
+    const uint32_t taps = (uint32_t)(a->kh * a->kw), oc = (uint32_t)a->oc, ic = (uint32_t)a->ic;
+    size_t n;
+    if (!u2_mul3_ok(oc, taps, ic, &n) || !u2_mul_ok(n, sizeof(float), &n)) {
         u2_free(p);
-        u2_free_big(w);
+        return u2_fail(U2NET_ERR_LIMIT, "conv weights %d x %d x %d x %d are too large to pack", a->oc, a->ic, a->kh, a->kw);
+    }
+    float *w = u2_alloc_big(n);
+    if (!w) {
+        u2_free(p);
         return u2_fail(U2NET_ERR_NOMEM, "out of memory packing %zu bytes of conv weights", n);
     }
-    p->oc = a->oc, p->ic = a->ic, p->kh = a->kh, p->kw = a->kw, p->m = m, p->w = w;
-    for (int b0 = 0; b0 < a->oc; b0 += m) {
-        const int mb = a->oc - b0 < m ? a->oc - b0 : m;
-        float *dst = w + (size_t)b0 * taps * a->ic;
-        for (int t = 0; t < taps; t++)
-            for (int c = 0; c < a->ic; c++)
-                for (int j = 0; j < mb; j++) *dst++ = a->w[((size_t)(b0 + j) * a->ic + c) * taps + t];
-    }
+    const float *src = a->w; /* read in stored order, write where each element goes */
+    for (uint32_t o = 0; o < oc; o++)
+        for (uint32_t c = 0; c < ic; c++)
+            for (uint32_t t = 0; t < taps; t++) w[u2_oc8_index(o, c, t, oc, ic, taps)] = *src++;
+    p->w = p->own = w;
     *out = p;
     return U2NET_OK;
 }
@@ -82,7 +90,7 @@ static inline u2net_status u2_tile_pack(const u2_conv_args *a, int m, void **out
 static inline void u2_tile_release(void *packed) {
     u2_tile_weights *p = packed;
     if (!p) return;
-    u2_free_big(p->w);
+    u2_free_big(p->own);
     u2_free(p);
 }
 
@@ -162,7 +170,7 @@ typedef struct {
 typedef void (*u2_tile_fn)(const u2_tile_job *j, const float *w, int ws, int oc, const u2_tile_vec *v);
 
 typedef struct {
-    int vl, mb;                   /* lanes per vector, channels per packed block */
+    int vl, mb;                   /* lanes per vector, channels per packed block (U2_OC8) */
     int full_r;                   /* vectors per tile of a whole block */
     u2_tile_fn full[U2_TILE_PAD + 1]; /* [r]: mb channels x r vectors, r = 1..full_r */
     int part_r[U2_TILE_PAD + 1];  /* [m], m < mb: vectors per tile of m channels */

@@ -1,8 +1,10 @@
-/* test_precision.c - `--precision fp16`: the converter stores conv weights as IEEE binary16 (round to
- * nearest even, checked here against an independent conversion written out below) and biases as float32,
- * reports each tensor's error, refuses weights beyond the float16 range and precisions it does not have;
- * the loader widens the weights exactly and every kernel set computes the same network from them
- * (golden.sh compares the outputs with ONNX Runtime on the same rounded weights). */
+/* test_precision.c - how conv weights are stored. `--precision fp16`: the converter stores them as IEEE
+ * binary16 (round to nearest even, checked here against an independent conversion written out below) and
+ * biases as float32, reports each tensor's error, refuses weights beyond the float16 range and precisions
+ * it does not have; the loader widens the weights exactly and every kernel set computes the same network
+ * from them (golden.sh compares the outputs with ONNX Runtime on the same rounded weights). The packed
+ * layout (U2_LAYOUT_OC8, the default for ungrouped stride-1 convs) holds the same numbers in another
+ * order: every set gives bitwise the same outputs from a packed and a plain file, in f32 and f16. */
 #include "kernels.h"
 #include "model.h"
 #include "onnx_build.h"
@@ -31,9 +33,11 @@ static int nearest_half(float x, uint16_t h) {
     return 1;
 }
 
-static uint8_t *convert(const uint8_t *onnx, size_t n, int precision, size_t *len, u2net_status *s, u2w_stats *st) {
+static uint8_t *convert_as(const uint8_t *onnx, size_t n, int precision, int plain, size_t *len, u2net_status *s,
+                           u2w_stats *st) {
     u2w_options o = u2w_default_options();
     o.precision = precision;
+    o.plain_weights = plain;
     uint8_t *out = NULL, *copy = NULL;
     *s = u2w_convert(onnx, n, &o, &out, len, st);
     if (*s == U2NET_OK) {
@@ -42,6 +46,9 @@ static uint8_t *convert(const uint8_t *onnx, size_t n, int precision, size_t *le
         u2_free(out);
     }
     return copy;
+}
+static uint8_t *convert(const uint8_t *onnx, size_t n, int precision, size_t *len, u2net_status *s, u2w_stats *st) {
+    return convert_as(onnx, n, precision, 1, len, s, st);
 }
 
 static int g_reports;
@@ -61,6 +68,7 @@ static void test_fp16_file(void) {
     REQUIRE(m32, "fp32: %s", u2net_last_error());
     u2w_options o = u2w_default_options();
     o.precision = U2W_PRECISION_FP16;
+    o.plain_weights = 1;
     o.report = count_report;
     uint8_t *out;
     REQUIRE(u2w_convert(onnx, n, &o, &out, &len16, &st) == U2NET_OK, "fp16: %s", u2net_last_error());
@@ -160,8 +168,73 @@ static void test_precision_refusals(void) {
     free(onnx);
 }
 
+/* Every output of the tiny network at 13x21 under the named set, one after the other in out. */
+#define TINY_OUT (4 * 13 * 21)
+static int run_tiny(const uint8_t *model, size_t len, const char *isa, float out[TINY_OUT]) {
+    u2net_model *m;
+    u2net_ctx *c = NULL;
+    if (u2_model_load_memory_isa(model, len, isa, &m) != U2NET_OK) return 0;
+    float x[3 * 13 * 21];
+    for (int i = 0; i < 3 * 13 * 21; i++) x[i] = (float)((i * 5) % 19) / 9.0f - 1.0f;
+    int ok = u2net_ctx_init(m, NULL, &c) == U2NET_OK && u2net_run(c, x, 13, 21) == U2NET_OK;
+    memset(out, 0, TINY_OUT * sizeof(float));
+    size_t at = 0;
+    for (uint32_t k = 0; ok && k < m->n_outputs; k++) {
+        u2net_tensor t;
+        ok = u2net_get_output(c, (int)k, &t) == U2NET_OK && at + (size_t)t.c * t.h * t.w <= TINY_OUT;
+        if (ok) memcpy(out + at, t.data, (size_t)t.c * t.h * t.w * sizeof(float));
+        at += (size_t)t.c * t.h * t.w;
+    }
+    u2net_ctx_free(c);
+    u2net_model_free(m);
+    return ok;
+}
+
+static void test_packed_layout(void) {
+    size_t n;
+    uint8_t *onnx = tu_tiny_onnx(&n);
+    for (int precision = U2W_PRECISION_FP32; precision <= U2W_PRECISION_FP16; precision++) {
+        size_t lp, lq;
+        u2net_status s;
+        u2w_stats st;
+        uint8_t *plain = convert_as(onnx, n, precision, 1, &lp, &s, &st), *packed = convert_as(onnx, n, precision, 0, &lq, &s, &st);
+        REQUIRE(plain && packed, "conversion: %s", u2net_last_error());
+        CHECK(lp == lq, "packed file %zu bytes, plain %zu: the layout adds nothing", lq, lp);
+        u2net_model *a, *b;
+        REQUIRE(u2_model_load_memory_isa(plain, lp, "generic", &a) == U2NET_OK, "%s", u2net_last_error());
+        REQUIRE(u2_model_load_memory_isa(packed, lq, "generic", &b) == U2NET_OK, "%s", u2net_last_error());
+        int n_packed = 0;
+        for (uint32_t i = 0; i < b->n_ops; i++) {
+            if (b->ops[i].type != U2_OP_CONV) continue;
+            const u2_tensor *t = &b->tensors[b->ops[i].weight];
+            const int eligible = b->ops[i].p[U2_CONV_GROUPS] == 1 && b->ops[i].p[U2_CONV_SH] == 1 && b->ops[i].p[U2_CONV_SW] == 1;
+            CHECK(t->layout == (eligible ? U2_LAYOUT_OC8 : U2_LAYOUT_PLAIN), "'%s': layout %d", t->name, t->layout);
+            CHECK(a->tensors[a->ops[i].weight].layout == U2_LAYOUT_PLAIN, "plain file has a packed '%s'", t->name);
+            n_packed += t->layout == U2_LAYOUT_OC8;
+            /* the reference reads plain weights: the loader unpacks them to exactly the plain file's */
+            const size_t ne = t->n_elems;
+            CHECK(a->conv_w[i] && b->conv_w[i] && memcmp(a->conv_w[i], b->conv_w[i], ne * sizeof(float)) == 0,
+                  "'%s': unpacked weights differ from the plain file's", t->name);
+        }
+        CHECK(n_packed > 0, "no conv was packed");
+        u2net_model_free(a);
+        u2net_model_free(b);
+        for (int i = 0; u2_kernels_name_at(i); i++) {
+            const char *isa = u2_kernels_name_at(i);
+            if (!u2_kernels_by_name(isa)) continue;
+            float ya[TINY_OUT], yb[TINY_OUT];
+            REQUIRE(run_tiny(plain, lp, isa, ya) && run_tiny(packed, lq, isa, yb), "%s: %s", isa, u2net_last_error());
+            CHECK(memcmp(ya, yb, sizeof ya) == 0, "%s, precision %d: packed and plain files give different outputs", isa,
+                  precision);
+        }
+        free(plain), free(packed);
+    }
+    free(onnx);
+}
+
 int main(void) {
     RUN(test_fp16_file);
+    RUN(test_packed_layout);
     RUN(test_precision_refusals);
     return test_done();
 }

@@ -1,6 +1,6 @@
 /* f32_conv_avx2.c - float32 convolution for AVX2 + FMA (the AWS Lambda x86 baseline): register tiles of
- * 4 output channels x 3 vectors of 8 output pixels (f32_conv_4x24__avx2), weights packed once at load
- * (conv_tile.h explains the layout and the order of the sums). 16 ymm registers hold 12 accumulators,
+ * 4 output channels x 3 vectors of 8 output pixels (f32_conv_4x24__avx2), a block of 8 channels being two
+ * tiles; weights packed once at load (conv_tile.h explains the layout and the order of the sums). 16 ymm registers hold 12 accumulators,
  * 3 input vectors and a broadcast weight, so a tap whose lanes are all inside the image (most of them)
  * runs on plain loads; taps at the borders use vmaskmovps, whose masks cost registers, in a second
  * loop. Stride > 1 and grouped convs go to the reference. */
@@ -9,7 +9,8 @@
 #include <immintrin.h>
 
 #define VL 8
-#define MB 4                      /* output channels per block */
+#define MB U2_OC8                  /* output channels per block: two tiles of 4 */
+#define TM 4                      /* channels per tile */
 #define RMAX 8                    /* most vectors in a tile */
 
 /* Lane masks (sign bits) from the low 8 bits of a u2_tile_vec mask. */
@@ -21,7 +22,7 @@ static inline __m256i lane_mask(unsigned bits) {
  * w: the packed block's column for channel oc; ws: the block's width (its row stride). */
 static inline __attribute__((always_inline)) void tile(const u2_tile_job *j, const float *w, int ws, int oc,
                                                       const u2_tile_vec *v, const int M, const int R) {
-    __m256 acc[MB][RMAX];
+    __m256 acc[TM][RMAX];
 #pragma GCC unroll 4
     for (int m = 0; m < M; m++) {
         const __m256 b = _mm256_set1_ps(j->bias ? j->bias[oc + m] : 0.0f);
@@ -92,11 +93,20 @@ static inline __attribute__((always_inline)) void tile(const u2_tile_job *j, con
     static void tile_##M##x##R(const u2_tile_job *j, const float *w, int ws, int oc, const u2_tile_vec *v) { \
         tile(j, w, ws, oc, v, M, R);                                                                       \
     }
-TILE_FN(4, 3) TILE_FN(4, 2) TILE_FN(4, 1) TILE_FN(1, 6) TILE_FN(2, 4) TILE_FN(3, 3)
+TILE_FN(4, 3) TILE_FN(4, 2) TILE_FN(4, 1) TILE_FN(1, 6) TILE_FN(2, 4) TILE_FN(3, 3) TILE_FN(1, 3) TILE_FN(2, 3)
+
+/* 8 channels (a whole block) or 5..7 (a partial one) as a tile of 4 and one of the rest, same vectors */
+#define PAIR_FN(M, R, REST)                                                                                  \
+    static void pair_##M##x##R(const u2_tile_job *j, const float *w, int ws, int oc, const u2_tile_vec *v) { \
+        tile(j, w, ws, oc, v, 4, R);                                                                         \
+        tile_##REST(j, w + 4, ws, oc + 4, v);                                                                \
+    }
+PAIR_FN(8, 3, 4x3) PAIR_FN(8, 2, 4x2) PAIR_FN(8, 1, 4x1) PAIR_FN(5, 3, 1x3) PAIR_FN(6, 3, 2x3) PAIR_FN(7, 3, 3x3)
 
 static const u2_tile_set tiles = {
-    .vl = VL, .mb = MB, .full_r = 3, .full = {0, tile_4x1, tile_4x2, tile_4x3},
-    .part_r = {0, 6, 4, 3}, .part = {0, tile_1x6, tile_2x4, tile_3x3},
+    .vl = VL, .mb = MB, .full_r = 3, .full = {0, pair_8x1, pair_8x2, pair_8x3},
+    .part_r = {0, 6, 4, 3, 3, 3, 3, 3},
+    .part = {0, tile_1x6, tile_2x4, tile_3x3, tile_4x3, pair_5x3, pair_6x3, pair_7x3},
 };
 
 static void f32_conv_4x24__avx2(const u2_conv_args *a, int oc0, int oc1, int oy0, int oy1) {
@@ -109,7 +119,7 @@ static void f32_conv_4x24__avx2(const u2_conv_args *a, int oc0, int oc1, int oy0
 
 /* ---------------------------------------------------------------- table entries */
 
-static u2net_status conv_prepare(const u2_conv_args *a, void **packed) { return u2_tile_pack(a, MB, packed); }
+static u2net_status conv_prepare(const u2_conv_args *a, void **packed) { return u2_tile_pack(a, packed); }
 
 void u2_install_f32_conv_avx2(u2_kernels *k) {
     k->conv_prepare = conv_prepare;

@@ -7,7 +7,7 @@
 #include <immintrin.h>
 
 #define VL 16
-#define MB 8                      /* output channels per block */
+#define MB U2_OC8                  /* output channels per block */
 #define RMAX 8                    /* most vectors in a tile */
 
 /* acc[m][r] over all taps and input channels for M channels at oc, R vectors v, then bias, ReLU, store.
@@ -89,7 +89,7 @@ static void f32_conv_8x48__avx512(const u2_conv_args *a, int oc0, int oc1, int o
 
 /* ---------------------------------------------------------------- table entries */
 
-static u2net_status conv_prepare(const u2_conv_args *a, void **packed) { return u2_tile_pack(a, MB, packed); }
+static u2net_status conv_prepare(const u2_conv_args *a, void **packed) { return u2_tile_pack(a, packed); }
 
 void u2_install_f32_conv_avx512(u2_kernels *k) {
     k->conv_prepare = conv_prepare;
