@@ -122,6 +122,28 @@ static void conv_set_case(const u2_kernels *kt, const conv_case *k) {
     kt->conv(&a, c2, k->oc, 0, oh);
     CHECK(memcmp(y1, y2, ny * sizeof *y1) == 0, "%s: ic %d %dx%d oc %d k%d d%d: slices differ from one call", kt->isa,
           k->ic, k->ih, k->iw, k->oc, k->k, k->d);
+    /* the same weights already in U2_LAYOUT_OC8 (what the converter writes): bitwise the same */
+    if (kt->conv_prepare && k->g == 1) {
+        const uint32_t taps = (uint32_t)(k->k * k->k);
+        float *w8 = malloc(nw * sizeof *w8);
+        for (uint32_t o = 0; o < (uint32_t)k->oc; o++)
+            for (uint32_t c = 0; c < (uint32_t)k->ic; c++)
+                for (uint32_t t = 0; t < taps; t++)
+                    w8[u2_oc8_index(o, c, t, (uint32_t)k->oc, (uint32_t)k->ic, taps)] = w[(o * k->ic + c) * taps + t];
+        u2_conv_args pa = a;
+        pa.w = w8, pa.w_layout = U2_LAYOUT_OC8;
+        void *p8 = NULL;
+        REQUIRE(kt->conv_prepare(&pa, &p8) == U2NET_OK, "%s conv_prepare (packed): %s", kt->isa, u2net_last_error());
+        if (p8) {
+            pa.packed = p8, pa.w = NULL, pa.y = y2;
+            memset(y2, 0xFF, ny * sizeof *y2);
+            kt->conv(&pa, 0, k->oc, 0, oh);
+            CHECK(memcmp(y1, y2, ny * sizeof *y1) == 0, "%s: ic %d %dx%d oc %d: weights packed by the converter differ",
+                  kt->isa, k->ic, k->ih, k->iw, k->oc);
+            kt->conv_release(p8);
+        }
+        free(w8);
+    }
     if (packed) kt->conv_release(packed);
     u2_free_aligned(scratch);
     free(x), free(w), free(b), free(y1), free(y2), free(ref);
