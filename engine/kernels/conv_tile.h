@@ -49,16 +49,18 @@ typedef struct {
     float *own;                   /* what u2_tile_release frees (NULL: w belongs to the model file) */
 } u2_tile_weights;
 
-/* Can the tiled kernels run this conv (else the reference does)? Known at load: shapes, not sizes. */
-static inline int u2_tile_supported(const u2_conv_args *a) {
-    return a->groups == 1 && a->sh == 1 && a->sw == 1 && a->kh <= U2_TILE_KMAX && a->kw <= U2_TILE_KMAX;
+/* Can the tiled kernels run this conv (else the reference does)? Known at load: shapes, not sizes.
+ * Column stride 1, or up to max_sw for a set with strided tiles (AVX-512: ISNet's stride-2 first conv). */
+static inline int u2_tile_supported(const u2_conv_args *a, int max_sw) {
+    return a->groups == 1 && a->sw >= 1 && a->sw <= max_sw && a->sh >= 1 && a->kh <= U2_TILE_KMAX &&
+           a->kw <= U2_TILE_KMAX;
 }
 
 /* What conv() finds in a->packed: a->w used in place (U2_LAYOUT_OC8) or reordered into a copy (plain).
  * NULL *out (and OK) when the tiles do not run this conv. */
-static inline u2net_status u2_tile_pack(const u2_conv_args *a, void **out) {
+static inline u2net_status u2_tile_pack(const u2_conv_args *a, int max_sw, void **out) {
     *out = NULL;
-    if (!u2_tile_supported(a)) return U2NET_OK;
+    if (!u2_tile_supported(a, max_sw)) return U2NET_OK;
     u2_tile_weights *p = u2_calloc(1, sizeof *p);
     if (!p) return u2_fail(U2NET_ERR_NOMEM, "out of memory for packed conv weights");
     p->oc = a->oc, p->ic = a->ic, p->kh = a->kh, p->kw = a->kw;
@@ -100,10 +102,10 @@ static inline const float *u2_tile_block(const u2_tile_weights *p, int b0) {
 }
 
 static inline size_t u2_tile_scratch(const u2_conv_args *a) {
-    return u2_tile_supported(a) ? (U2_TILE_BAND + U2_TILE_PAD) * sizeof(u2_tile_vec) : 0;
+    return u2_tile_supported(a, 8) ? (U2_TILE_BAND + U2_TILE_PAD) * sizeof(u2_tile_vec) : 0;
 }
 
-/* Does this conv use flattened vectors (stride 1, same width)? */
+/* Does this conv use flattened vectors (stride 1, same width)? Else each vector stays in one row. */
 static inline int u2_tile_flat(const u2_conv_args *a) { return a->sw == 1 && a->sh == 1 && a->ow == a->iw; }
 
 /* Vectors of output rows [oy0, oy1): how many. */
@@ -112,30 +114,39 @@ static inline int u2_tile_count(const u2_conv_args *a, int oy0, int oy1, int vl)
     return (oy1 - oy0) * ((a->ow + vl - 1) / vl);
 }
 
-/* Describe vectors [v0, v0 + n) of rows [oy0, oy1) into d (stride 1). */
+/* Describe vectors [v0, v0 + n) of rows [oy0, oy1) into d. */
 static inline void u2_tile_describe(const u2_conv_args *a, int oy0, int oy1, int vl, int v0, int n, u2_tile_vec *d) {
     const int flat = u2_tile_flat(a), per_row = (a->ow + vl - 1) / vl;
     const long end = (long)oy1 * a->ow;
     for (int i = 0; i < n; i++) {
         u2_tile_vec *v = &d[i];
         const int vi = v0 + i;
-        long p0; /* flattened output index of lane 0 */
-        int lanes;
-        if (flat) {
-            p0 = (long)oy0 * a->ow + (long)vi * vl;
-            lanes = end - p0 < vl ? (int)(end - p0) : vl;
-        } else {
+        for (int k = 0; k < a->kh; k++) v->row[k] = 0;
+        for (int k = 0; k < a->kw; k++) v->col[k] = 0;
+        if (!flat) { /* a vector inside one output row; lane l reads column (ox + l) * sw - pl + kx * dw */
             const int oy = oy0 + vi / per_row, ox = (vi % per_row) * vl;
-            p0 = (long)oy * a->ow + ox;
-            lanes = a->ow - ox < vl ? a->ow - ox : vl;
+            const int lanes = a->ow - ox < vl ? a->ow - ox : vl;
+            v->out = (int32_t)((long)oy * a->ow + ox);
+            v->in = (int32_t)((long)(oy * a->sh - a->pt) * a->iw + ((long)ox * a->sw - a->pl));
+            v->valid = (uint16_t)((1u << lanes) - 1);
+            for (int k = 0; k < a->kh; k++) {
+                const int iy = oy * a->sh - a->pt + k * a->dh;
+                if (iy >= 0 && iy < a->ih) v->row[k] = v->valid;
+            }
+            for (int k = 0; k < a->kw; k++)
+                for (int l = 0; l < lanes; l++) {
+                    const long ix = (long)(ox + l) * a->sw - a->pl + (long)k * a->dw;
+                    if (ix >= 0 && ix < a->iw) v->col[k] |= (uint16_t)(1u << l);
+                }
+            continue;
         }
+        const long p0 = (long)oy0 * a->ow + (long)vi * vl; /* flattened output index of lane 0 */
+        const int lanes = end - p0 < vl ? (int)(end - p0) : vl;
         const int oy = (int)(p0 / a->ow), ox = (int)(p0 % a->ow);
         v->out = (int32_t)p0;
         v->in = (int32_t)((long)(oy - a->pt) * a->iw + (ox - a->pl));
         v->valid = (uint16_t)((1u << lanes) - 1);
-        for (int k = 0; k < a->kh; k++) v->row[k] = 0;
-        for (int k = 0; k < a->kw; k++) v->col[k] = 0;
-        /* lanes in runs along one output row (a run ends where a flat vector wraps to the next row) */
+        /* lanes in runs along one output row (a run ends where the vector wraps to the next row) */
         for (int l = 0, ly = oy, lx = ox; l < lanes; ly++, lx = 0) {
             const int run = a->ow - lx < lanes - l ? a->ow - lx : lanes - l;
             const uint16_t bits = (uint16_t)(((1u << run) - 1) << l);

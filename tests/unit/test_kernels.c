@@ -2,7 +2,8 @@
  * engine/ops/ (themselves tested against formulas in test_ops.c) and against the convolution formula in
  * double: odd sizes, vector tails, channel counts that are not a multiple of any vector or block width,
  * dilation larger than the input, 1x1 inputs and kernels, no padding (a vector per row instead of the
- * flattened plane), stride 2 and groups (which fall back to the reference), slices of channels and rows
+ * flattened plane), stride 2 (AVX-512 has strided tiles), stride 3 and groups (which fall back to the
+ * reference), slices of channels and rows
  * (a thread's share) that must give bitwise the same floats as one call.
  *
  * Tolerances: conv against the double formula 1e-4 (O(1) terms, at most a few hundred per sum: float32
@@ -49,6 +50,12 @@ static const conv_case conv_cases[] = {
     {4, 12, 11, 6, 3, 1, 0, 1, 1, 1, 1},     /* no padding: output narrower than input (vectors per row) */
     {3, 9, 35, 4, 5, 1, 1, 2, 1, 0, 1},      /* 5x5, padding < reach: rows and columns both shrink */
     {3, 13, 10, 8, 3, 2, 1, 1, 1, 1, 1},     /* stride 2 (ISNet's first conv) */
+    {3, 33, 47, 64, 3, 2, 1, 1, 1, 1, 1},    /* stride 2: 24 output columns, two vectors and a tail */
+    {5, 9, 40, 9, 3, 2, 2, 2, 1, 0, 1},      /* stride 2, dilation 2 */
+    {4, 1, 1, 3, 3, 2, 1, 1, 1, 1, 1},       /* stride 2 on a 1x1 input */
+    {7, 16, 35, 17, 1, 2, 0, 1, 1, 0, 0},    /* 1x1 kernel, stride 2 */
+    {2, 20, 70, 8, 3, 2, 0, 1, 1, 1, 1},     /* stride 2, no padding */
+    {3, 12, 13, 5, 3, 3, 1, 1, 1, 1, 1},     /* stride 3: the reference */
     {4, 7, 7, 6, 3, 1, 1, 1, 2, 1, 1},       /* 2 groups */
     {2, 40, 1, 3, 3, 1, 1, 1, 1, 1, 1},      /* width 1: a vector spans 16 rows */
     {12, 33, 2, 12, 3, 1, 2, 2, 1, 1, 1},    /* width 2, dilation 2 */

@@ -154,7 +154,7 @@ static void f32_conv_8x12__neon(const u2_conv_args *a, int oc0, int oc1, int oy0
 
 /* ---------------------------------------------------------------- table entries */
 
-static u2net_status conv_prepare(const u2_conv_args *a, void **packed) { return u2_tile_pack(a, packed); }
+static u2net_status conv_prepare(const u2_conv_args *a, void **packed) { return u2_tile_pack(a, 1, packed); }
 
 void u2_install_f32_conv_neon(u2_kernels *k) {
     k->conv_prepare = conv_prepare;

@@ -119,7 +119,7 @@ static void f32_conv_4x24__avx2(const u2_conv_args *a, int oc0, int oc1, int oy0
 
 /* ---------------------------------------------------------------- table entries */
 
-static u2net_status conv_prepare(const u2_conv_args *a, void **packed) { return u2_tile_pack(a, packed); }
+static u2net_status conv_prepare(const u2_conv_args *a, void **packed) { return u2_tile_pack(a, 1, packed); }
 
 void u2_install_f32_conv_avx2(u2_kernels *k) {
     k->conv_prepare = conv_prepare;
