@@ -1,7 +1,8 @@
 /* f32_conv_avx512.c - float32 convolution for AVX-512 (compiled with -mavx512f/bw/vl/dq): register
  * tiles of up to 8 output channels x 3 vectors of 16 output pixels (f32_conv_8x48__avx512), weights
  * packed once at load, masked loads instead of a padded copy of the input (conv_tile.h explains the
- * layout and the order of the sums). Column stride 2 (ISNet's first conv) loads 32 input columns with
+ * layout and the order of the sums). The next tile's pixels are prefetched during the current one (a
+ * conv reads 64-128 planes at once, more streams than the hardware prefetcher follows). Column stride 2 (ISNet's first conv) loads 32 input columns with
  * two masked loads and keeps the even ones (vpermt2ps), in 8 x 2 tiles. Grouped convs and other
  * strides go to the reference. */
 #include "kernels/conv_tile.h"
@@ -23,38 +24,48 @@ static inline __attribute__((always_inline)) void tile(const u2_tile_job *j, con
 #pragma GCC unroll 8
         for (int r = 0; r < R; r++) acc[m][r] = b;
     }
-    const int ic = j->ic;
+    const int ic = j->ic, taps = j->kh * j->kw;
     const size_t plane = j->in_plane;
     const __m512i even = _mm512_setr_epi32(0, 2, 4, 6, 8, 10, 12, 14, 16, 18, 20, 22, 24, 26, 28, 30);
-    for (int ky = 0; ky < j->kh; ky++) {
-        for (int kx = 0; kx < j->kw; kx++) {
-            const int t = ky * j->kw + kx;
-            __mmask16 k[RMAX], khi[RMAX];
-            int any = 0;
+    /* lanes each tap may load, per vector (stride 2: spread over a 32-column window, low and high) */
+    __mmask16 km[U2_TILE_TAPS][RMAX], kh2[U2_TILE_TAPS][RMAX];
+    int any[U2_TILE_TAPS];
+    for (int t = 0; t < taps; t++) {
+        const int ky = t / j->kw, kx = t % j->kw;
+        any[t] = 0;
 #pragma GCC unroll 8
-            for (int r = 0; r < R; r++) {
-                k[r] = (__mmask16)(v[r].row[ky] & v[r].col[kx]);
-                any |= k[r];
-                if (S == 2) { /* lane l reads column 2l of a 32-column window: spread the mask bits */
-                    uint32_t spread = 0;
-                    for (int l = 0; l < 16; l++) spread |= (uint32_t)((k[r] >> l) & 1) << (2 * l);
-                    k[r] = (__mmask16)spread, khi[r] = (__mmask16)(spread >> 16);
-                }
+        for (int r = 0; r < R; r++) {
+            km[t][r] = (__mmask16)(v[r].row[ky] & v[r].col[kx]);
+            any[t] |= km[t][r];
+            if (S == 2) { /* lane l reads column 2l of the window */
+                uint32_t spread = 0;
+                for (int l = 0; l < 16; l++) spread |= (uint32_t)((km[t][r] >> l) & 1) << (2 * l);
+                km[t][r] = (__mmask16)spread, kh2[t][r] = (__mmask16)(spread >> 16);
             }
-            if (!any) continue;
+        }
+    }
+    for (int c0 = 0; c0 < ic; c0 += U2_TILE_CHUNK) {
+        const int c1 = ic - c0 < U2_TILE_CHUNK ? ic : c0 + U2_TILE_CHUNK;
+        for (int t = 0; t < taps; t++) {
+            if (!any[t]) continue;
             const float *xp[RMAX];
 #pragma GCC unroll 8
             for (int r = 0; r < R; r++) xp[r] = j->x + (ptrdiff_t)v[r].in + j->tap_off[t];
             const float *wt = w + (size_t)t * ic * ws;
-            for (int c = 0; c < ic; c++) {
+            const int pf = S == 1 && t % j->kw == 0; /* fetch the next tile's pixels of this row early */
+            for (int c = c0; c < c1; c++) {
+                if (pf) {
+#pragma GCC unroll 8
+                    for (int r = 0; r < R; r++) _mm_prefetch((const char *)(xp[r] + c * plane + R * VL), _MM_HINT_T0);
+                }
                 __m512 xv[RMAX];
 #pragma GCC unroll 8
                 for (int r = 0; r < R; r++) {
                     if (S == 1) {
-                        xv[r] = _mm512_maskz_loadu_ps(k[r], xp[r] + c * plane);
+                        xv[r] = _mm512_maskz_loadu_ps(km[t][r], xp[r] + c * plane);
                     } else {
-                        const __m512 lo = _mm512_maskz_loadu_ps(k[r], xp[r] + c * plane);
-                        const __m512 hi = _mm512_maskz_loadu_ps(khi[r], xp[r] + c * plane + 16);
+                        const __m512 lo = _mm512_maskz_loadu_ps(km[t][r], xp[r] + c * plane);
+                        const __m512 hi = _mm512_maskz_loadu_ps(kh2[t][r], xp[r] + c * plane + 16);
                         xv[r] = _mm512_permutex2var_ps(lo, even, hi);
                     }
                 }
