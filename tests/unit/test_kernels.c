@@ -251,6 +251,30 @@ static void test_maxpool_every_set(void) { each_set(pool_all); }
 static void test_resize_every_set(void) { each_set(resize_all); }
 static void test_eltwise_every_set(void) { each_set(eltwise_set); }
 
+/* Sigmoid over [-100, 100] in steps of 0.01 and at the edges, against the formula in double. */
+static void sigmoid_sweep(const u2_kernels *kt) {
+    enum { N = 20001 + 6 };
+    float *x = malloc(N * sizeof *x), *y = malloc(N * sizeof *y);
+    for (int i = 0; i < 20001; i++) x[i] = -100.0f + 0.01f * (float)i;
+    const float edge[6] = {INFINITY, -INFINITY, 0.0f, -0.0f, 88.7f, -88.7f};
+    memcpy(x + 20001, edge, sizeof edge);
+    kt->sigmoid(x, y, 0, N);
+    double worst = 0;
+    int at = 0;
+    for (int i = 0; i < N; i++) {
+        const double want = 1.0 / (1.0 + exp(-(double)x[i]));
+        const double e = fabs(y[i] - want);
+        if (!(e <= worst)) worst = e, at = i;
+    }
+    CHECK(worst <= 3e-7, "%s: sigmoid(%g) = %.9g, want %.9g", kt->isa, (double)x[at], (double)y[at],
+          1.0 / (1.0 + exp(-(double)x[at])));
+    float nan_in = NAN, nan_out = 0;
+    kt->sigmoid(&nan_in, &nan_out, 0, 1);
+    CHECK(isnan(nan_out), "%s: sigmoid(NaN) = %g", kt->isa, (double)nan_out);
+    free(x), free(y);
+}
+static void test_sigmoid_every_set(void) { each_set(sigmoid_sweep); }
+
 static void test_sets_listed(void) {
     const char *names = u2_kernels_available();
     CHECK(strstr(names, "generic") != NULL, "available sets '%s' lack generic", names);
@@ -272,5 +296,6 @@ int main(void) {
     RUN(test_maxpool_every_set);
     RUN(test_resize_every_set);
     RUN(test_eltwise_every_set);
+    RUN(test_sigmoid_every_set);
     return test_done();
 }

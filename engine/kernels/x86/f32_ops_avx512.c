@@ -1,5 +1,5 @@
 /* f32_ops_avx512.c - the float32 ops around the convs, for AVX-512: add (+ReLU), ReLU, 2x2 stride-2
- * max-pooling (U²-Net's only pooling; others go to the reference), bilinear resize (resize_rows.h). */
+ * max-pooling (U²-Net's only pooling; others go to the reference), bilinear resize (resize_rows.h), sigmoid (sigmoid_vec.h). */
 #include "kernels.h"
 #include "ops/ops.h"
 
@@ -7,6 +7,8 @@
 
 #define U2_RR_VL 16
 #include "kernels/resize_rows.h"
+#define U2_SV_VL 16
+#include "kernels/sigmoid_vec.h"
 
 static void f32_add_16__avx512(const float *a, const float *b, float *y, size_t i0, size_t i1, int relu) {
     const __m512 z = _mm512_setzero_ps();
@@ -70,6 +72,8 @@ static void f32_maxpool2x2_16__avx512(const u2_pool_args *a, int c0, int c1) {
     }
 }
 
+static void f32_sigmoid_16__avx512(const float *x, float *y, size_t i0, size_t i1) { u2_sigmoid_vec(x, y, i0, i1); }
+
 static void f32_resize_rows_16__avx512(const u2_resize_args *a, int c0, int c1) { u2_resize_rows(a, c0, c1); }
 
 void u2_install_f32_avx512(u2_kernels *k) {
@@ -77,5 +81,6 @@ void u2_install_f32_avx512(u2_kernels *k) {
     k->add = f32_add_16__avx512;
     k->relu = f32_relu_16__avx512;
     k->maxpool = f32_maxpool2x2_16__avx512;
+    k->sigmoid = f32_sigmoid_16__avx512;
     k->resize = f32_resize_rows_16__avx512;
 }
