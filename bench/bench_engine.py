@@ -125,16 +125,18 @@ def fmt(v, spec="%.0f"):
 
 
 def table(results):
-    head = ("| model | precision | threads | load ms | first ms | min ms | median ms | GMAC/s | peak RSS MB "
-            "| ORT min ms | ORT RSS MB | ours / ORT |\n|---|---|---|---|---|---|---|---|---|---|---|---|\n")
+    head = ("| model | precision | threads | load ms | first ms | min ms | median ms | CPU ms | GMAC/s | peak RSS MB "
+            "| ORT min ms | ORT CPU ms | ORT RSS MB | ours / ORT |\n"
+            "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|\n")
     rows = []
     for r in results:
         o = r.get("ort") or {}
         ratio = r["min_ms"] / o["min_ms"] if o.get("min_ms") else None
-        rows.append("| %s | %s | %d | %s | %s | %s | %s | %s | %s | %s | %s | %s |" % (
+        rows.append("| %s | %s | %d | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s |" % (
             r["model_name"], r["precision"], r["threads"], fmt(r["load_ms"], "%.1f"), fmt(r["first_ms"]),
-            fmt(r["min_ms"]), fmt(r["median_ms"]), fmt(r["gmacs"], "%.1f"), fmt(r["vmhwm_mb"]),
-            fmt(o.get("min_ms")), fmt(o.get("vmhwm_mb")), fmt(ratio, "%.2f") + ("x" if ratio else "")))
+            fmt(r["min_ms"]), fmt(r["median_ms"]), fmt(r.get("cpu_min_ms")), fmt(r["gmacs"], "%.1f"),
+            fmt(r["vmhwm_mb"]), fmt(o.get("min_ms")), fmt(o.get("cpu_min_ms")), fmt(o.get("vmhwm_mb")),
+            fmt(ratio, "%.2f") + ("x" if ratio else "")))
     return head + "\n".join(rows) + "\n"
 
 
