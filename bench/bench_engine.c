@@ -8,7 +8,7 @@
  *   maxrss_mb   getrusage ru_maxrss; vmhwm_mb: VmHWM of /proc/self/status (the same on Linux)
  * bench/bench_engine.py runs it for every model x precision x thread count, next to ONNX Runtime.
  *
- *   build/bench_engine MODEL.u2n [--size HxW] [--threads N] [--runs N] [--input FILE.f32]   */
+ *   build/bench/bench_engine MODEL.u2n [--size HxW] [--threads N] [--runs N] [--input FILE.f32]   */
 #include "plan.h"
 #include "u2net.h"
 

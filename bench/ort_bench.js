@@ -1,7 +1,7 @@
 // ort_bench.js - ONNX Runtime (onnxruntime-node, test-only) on the same ONNX file and input as the engine
 // bench, in its own process: session creation time, first run, min and median of N runs, the least
 // process CPU time of a run (node's threads included), peak RSS.
-// Prints one JSON line. bench/bench_engine.py runs it next to build/bench_engine.
+// Prints one JSON line. bench/bench_engine.py runs it next to build/bench/bench_engine.
 //
 //   node bench/ort_bench.js MODEL.onnx INPUT.f32 H W THREADS RUNS      (THREADS 0: ONNX Runtime's default)
 'use strict';

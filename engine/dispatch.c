@@ -30,6 +30,7 @@ static const u2_kernels generic_table = {
     .add = u2_ref_add,
     .sigmoid = u2_ref_sigmoid,
     .relu = u2_ref_relu,
+    .softmax = u2_ref_softmax,
 };
 
 /* ---------------------------------------------------------------- the kernel sets */

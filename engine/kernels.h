@@ -72,6 +72,8 @@ typedef struct u2_kernels {
     void (*add)(const float *a, const float *b, float *y, size_t i0, size_t i1, int relu);
     void (*sigmoid)(const float *x, float *y, size_t i0, size_t i1);
     void (*relu)(const float *x, float *y, size_t i0, size_t i1);
+    /* Pixels [i0, i1) of x (c, hw): softmax over the c channels of each pixel (channel stride hw). */
+    void (*softmax)(const float *x, float *y, int c, size_t hw, size_t i0, size_t i1);
 } u2_kernels;
 
 /* The table for this process: the best set this CPU runs, or the one $U2NET_ISA names. Fails (with

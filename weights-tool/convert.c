@@ -21,7 +21,7 @@ u2w_options u2w_default_options(void) {
     return o;
 }
 
-static u2net_status check_options(const u2w_options *o) {
+u2net_status u2w_check_options(const u2w_options *o) {
     for (int c = 0; c < 3; c++)
         if (!isfinite(o->mean[c]) || !isfinite(o->std[c]) || o->std[c] == 0.0f)
             return u2_fail(U2NET_ERR_ARG, "normalization channel %d: mean %g, std %g (std must be finite, non-zero)", c,
@@ -186,11 +186,24 @@ u2net_status u2w_need_sym(cv *c, const onnx_node *n, size_t k, sym **out) {
     return U2NET_OK;
 }
 
+const char *u2w_sym_kind_name(sym_kind k) {
+    switch (k) {
+    case SYM_ACT: return "an activation";
+    case SYM_CONST: return "a constant";
+    case SYM_SHAPE: return "a shape computation";
+    case SYM_QACT: return "a dynamically quantized activation";
+    case SYM_QSCALE: return "a dynamic quantization scale";
+    case SYM_QZERO: return "a dynamic quantization zero point";
+    case SYM_NONE: break;
+    }
+    return "undefined";
+}
+
 u2net_status u2w_need_act(cv *c, const onnx_node *n, size_t k, sym **out) {
     U2_TRY(u2w_need_sym(c, n, k, out));
     if ((*out)->kind != SYM_ACT)
-        return u2_fail(U2NET_ERR_UNSUPPORTED, NODE_FMT ": input %zu ('%.*s') is a %s, not an activation", NODE_ARGS(n),
-                       k, U2W_STR((*out)->name), (*out)->kind == SYM_CONST ? "constant" : "shape computation");
+        return u2_fail(U2NET_ERR_UNSUPPORTED, NODE_FMT ": input %zu ('%.*s') is %s, not an activation", NODE_ARGS(n),
+                       k, U2W_STR((*out)->name), u2w_sym_kind_name((*out)->kind));
     return U2NET_OK;
 }
 
@@ -253,6 +266,7 @@ static const struct {
     {"BatchNormalization", u2w_conv_batchnorm},
     {"Relu", u2w_conv_relu},
     {"Sigmoid", u2w_conv_sigmoid},
+    {"Softmax", u2w_conv_softmax},
     {"Add", u2w_conv_add},
     {"MaxPool", u2w_conv_maxpool},
     {"Resize", u2w_conv_resize},
@@ -268,6 +282,9 @@ static const struct {
     {"Identity", u2w_conv_identity},
     {"Dropout", u2w_conv_identity},
     {"Reshape", u2w_conv_reshape},
+    {"DynamicQuantizeLinear", u2w_conv_dynamic_quantize},
+    {"ConvInteger", u2w_conv_conv_integer},
+    {"Mul", u2w_conv_mul},
 };
 
 static u2net_status convert_node(cv *c, const onnx_node *n) {
@@ -479,13 +496,17 @@ static u2net_status build_graph(cv *c, const u2w_options *opt, uint32_t in_h, ui
     for (size_t k = 0; k < om->n_outputs; k++) {
         sym *s = u2w_sym_get(c, om->outputs[k].name);
         if (!s || s->kind != SYM_ACT)
-            return u2_fail(U2NET_ERR_UNSUPPORTED, "graph output '%.*s' is %s, not computed from the input",
-                           U2W_STR(om->outputs[k].name), !s || s->kind == SYM_NONE ? "never produced" : "a constant");
+            return u2_fail(U2NET_ERR_UNSUPPORTED, "graph output '%.*s' is %s, not an activation computed from the input",
+                           U2W_STR(om->outputs[k].name), !s || s->kind == SYM_NONE ? "never produced" : u2w_sym_kind_name(s->kind));
         outs[k] = s->value;
         live[s->value] = 1;
     }
     if ((size_t)opt->mask_output >= om->n_outputs)
         return u2_fail(U2NET_ERR_ARG, "mask output %d, but the graph has %zu outputs", opt->mask_output, om->n_outputs);
+    for (uint32_t i = 0; i < c->n_ops; i++)
+        if (c->ops[i].qpending)
+            return u2_fail(U2NET_ERR_UNSUPPORTED, "ConvInteger '%.*s': its output is used without the Mul by its "
+                           "dynamic scale (only dequantized ConvInteger outputs are supported)", U2W_STR(c->ops[i].name));
     /* dead ops: nothing the outputs depend on (a resize's size source counts) */
     for (uint32_t i = c->n_ops; i-- > 0;) {
         const cop *op = &c->ops[i];
@@ -576,7 +597,7 @@ u2net_status u2w_convert(const uint8_t *onnx, size_t len, const u2w_options *opt
     *out = NULL;
     *out_len = 0;
     u2w_options opt = opt_in ? *opt_in : u2w_default_options();
-    U2_TRY(check_options(&opt));
+    U2_TRY(u2w_check_options(&opt));
     u2w_stats local;
     u2w_stats *st = stats ? stats : &local;
     memset(st, 0, sizeof *st);
