@@ -26,7 +26,13 @@ struct u2net_ctx {
     char *dump_dir;           /* $U2NET_DUMP at init: write every op's output there */
 };
 
+/* The thread count of a context made with n_threads = 0 (ctx.c). */
+u2net_status u2_default_threads(int *n);
+
 /* Run every op of the model on the prepared arena (exec.c). */
 u2net_status u2_exec_run(u2net_ctx *ctx);
+
+/* Run op i alone on the arena as the last run left it (bench_engine --profile times ops this way). */
+void u2_exec_op(u2net_ctx *ctx, uint32_t i);
 
 #endif /* U2NET_CTX_H */

@@ -27,6 +27,7 @@ typedef struct {
 typedef struct {
     u2w_str name;
     u2_dtype dtype;
+    u2_layout layout;                 /* U2_LAYOUT_PLAIN (0) or U2_LAYOUT_OC8 for conv weights */
     uint32_t ndim;
     uint32_t shape[4];
     uint32_t scales;                  /* U2_NONE unless int8 */

@@ -3,6 +3,7 @@
  *
  *   u2net-weights convert IN.onnx|IN.pth -o OUT.u2n [--preset NAME] [--arch u2net|u2netp|isnet] [--name NAME]
  *                 [--size HxW] [--mean R,G,B] [--std R,G,B] [--pixel-div D] [--mask-output K]
+ *                 [--precision fp32|fp16] [--plain-weights]
  *   u2net-weights info FILE.u2n [--size HxW]
  *   u2net-weights presets
  *
@@ -23,13 +24,17 @@ static int usage(void) {
     fprintf(stderr,
             "usage: u2net-weights convert IN.onnx|IN.pth -o OUT.u2n [--preset NAME] [--arch u2net|u2netp|isnet]\n"
             "                     [--name NAME] [--size HxW] [--mean R,G,B] [--std R,G,B] [--pixel-div D] [--mask-output K]\n"
+            "                     [--precision fp32|fp16] [--plain-weights]\n"
             "       u2net-weights info FILE.u2n [--size HxW]\n"
             "       u2net-weights presets\n"
             "A file whose MD5 is a known model's (u2net-weights presets) gets that model's input size and\n"
             "normalization; --preset NAME chooses one; --size/--mean/--std/--pixel-div override both. Otherwise:\n"
             "rembg's U²-Net family, 320x320 (or the ONNX input's fixed size), mean 0.485,0.456,0.406, std\n"
             "0.229,0.224,0.225, pixels divided by the image's max (--pixel-div D divides by D instead).\n"
-            "A .pth is a state dict of the original U²-Net, U²-NetP or ISNet code; --arch overrides the detection.\n");
+            "A .pth is a state dict of the original U²-Net, U²-NetP or ISNet code; --arch overrides the detection.\n"
+            "--precision (ONNX input): how conv weights are stored (fp32 default; fp16 halves the file, computed in\n"
+            "fp32; each tensor's error is printed). --plain-weights: conv weights in [oc, ic, kh, kw] order instead\n"
+            "of the order the SIMD kernels read in place (for builds that predate it).\n");
     return 2;
 }
 
@@ -67,12 +72,28 @@ static int read_file(const char *path, uint8_t **buf, size_t *len) {
     return 0;
 }
 
+/* --precision NAME -> u2w_precision; -1 if unknown. The int8 path adds "int8" here and in the converter. */
+static int parse_precision(const char *s) {
+    if (!strcmp(s, "fp32")) return U2W_PRECISION_FP32;
+    if (!strcmp(s, "fp16")) return U2W_PRECISION_FP16;
+    return -1;
+}
+
+/* One line per tensor stored below float32. */
+static void report_tensor(void *user, const u2w_tensor_error *e) {
+    (void)user;
+    fprintf(stderr, "  %-4s %-48s %10zu weights  max abs error %.3g  relative rms %.3g\n", e->dtype, e->name, e->n,
+            e->max_abs, e->rel_rms);
+}
+
 /* ---------------------------------------------------------------- convert */
 
 typedef struct { /* what the command line set explicitly */
     int size, mean, std, pixel_div, mask_output;
     int h, w, mask;
     float m[3], s[3], div;
+    int precision;     /* u2w_precision (0: fp32, the default) */
+    int plain_weights;
 } explicit_opts;
 
 static void apply_explicit(const explicit_opts *e, u2w_options *o) {
@@ -81,6 +102,8 @@ static void apply_explicit(const explicit_opts *e, u2w_options *o) {
     if (e->std) memcpy(o->std, e->s, sizeof o->std);
     if (e->pixel_div) o->pixel_div = e->div, o->scale_by_max = 0;
     if (e->mask_output) o->mask_output = e->mask;
+    o->precision = e->precision;
+    o->plain_weights = e->plain_weights;
 }
 
 /* The preset a checkpoint gets when its MD5 is unknown: its family's. */
@@ -107,6 +130,15 @@ static int cmd_convert(int argc, char **argv) {
         else if (!strcmp(a, "--std") && v) ok = e.std = parse_triple(v, e.s);
         else if (!strcmp(a, "--pixel-div") && v) ok = e.pixel_div = parse_float(v, &e.div);
         else if (!strcmp(a, "--mask-output") && v) e.mask = atoi(v), e.mask_output = 1;
+        else if (!strcmp(a, "--plain-weights")) {
+            e.plain_weights = 1;
+            continue;
+        } else if (!strcmp(a, "--precision") && v) {
+            if ((e.precision = parse_precision(v)) < 0) {
+                fprintf(stderr, "u2net-weights: --precision '%s': expected fp32 or fp16\n", v);
+                return 2;
+            }
+        }
         else if (a[0] != '-' && !in) {
             in = a;
             continue;
@@ -165,6 +197,15 @@ static int cmd_convert(int argc, char **argv) {
     if (used) u2w_preset_apply(used, &o);
     apply_explicit(&e, &o);
     o.name = name;
+    o.report = report_tensor;
+    if (is_pth && s == U2NET_OK && (o.precision != U2W_PRECISION_FP32 || o.plain_weights)) {
+        /* the checkpoint path builds its graph apart (gbuild.c) and writes float32 in plain order only */
+        u2_pth_free(&sd);
+        u2_free(src);
+        fprintf(stderr, "u2net-weights: %s: --precision and --plain-weights apply to ONNX input only (a checkpoint "
+                        "is written in float32, plain order)\n", in);
+        return 2;
+    }
     uint8_t *model = NULL;
     size_t model_len = 0;
     u2w_stats st;
@@ -204,6 +245,9 @@ static int cmd_convert(int argc, char **argv) {
             size, o.scale_by_max ? "image max" : (snprintf(name, sizeof name, "%g", (double)o.pixel_div), name),
             (double)o.mean[0], (double)o.mean[1], (double)o.mean[2], (double)o.std[0], (double)o.std[1], (double)o.std[2],
             (e.size || e.mean || e.std || e.pixel_div) ? " (with explicit options)" : "");
+    if (st.lowered)
+        fprintf(stderr, "%zu weight tensors stored as %s; largest error %.3g\n", st.lowered,
+                o.precision == U2W_PRECISION_FP16 ? "float16" : "?", st.lowered_max_abs);
     return 0;
 }
 

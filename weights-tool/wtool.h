@@ -10,6 +10,23 @@
 
 #include <stdio.h>
 
+/* How conv weights are stored (--precision). Biases always stay float32. */
+typedef enum {
+    U2W_PRECISION_FP32 = 0,    /* as converted */
+    U2W_PRECISION_FP16 = 1,    /* IEEE binary16, round to nearest even; computed in float32 */
+    U2W_PRECISION_INT8 = 2,    /* per-output-channel symmetric int8 (the int8 path; not in this build yet) */
+    U2W_PRECISION_COUNT
+} u2w_precision;
+
+/* What storing one tensor at a lower precision cost (u2w_options.report). */
+typedef struct {
+    const char *name;          /* the tensor's name */
+    const char *dtype;         /* what it is stored as: "f16", "i8" */
+    size_t n;                  /* elements */
+    double max_abs;            /* largest |stored - float32| */
+    double rel_rms;            /* sqrt(sum (stored - float32)^2 / sum float32^2) */
+} u2w_tensor_error;
+
 typedef struct {
     const char *name;          /* model name stored in the file (NULL: "model") */
     int input_h, input_w;      /* training input size; 0: the ONNX input's fixed size, else 320x320 */
@@ -18,6 +35,13 @@ typedef struct {
     float pixel_div;
     int mask_output;           /* which graph output is the mask */
     int output_kind;           /* enum u2_model_output_kind */
+    int precision;             /* u2w_precision of conv weights */
+    int plain_weights;         /* 1: conv weights in the plain [oc, ic, kh, kw] order (readable by builds
+                                  before U2_LAYOUT_OC8); 0: ungrouped stride-1 convs packed as the SIMD
+                                  kernels read them, so a model maps them in place */
+    /* Called for every tensor stored below float32 (NULL: not called). */
+    void (*report)(void *user, const u2w_tensor_error *e);
+    void *report_user;
 } u2w_options;
 
 /* What the conversion did (for the tool's summary line). */
@@ -27,7 +51,9 @@ typedef struct {
     size_t bn_folded;          /* BatchNormalization nodes folded into their Conv */
     size_t relu_fused;         /* Relu nodes fused into their Conv or Add */
     size_t folded;             /* shape arithmetic, Constant, Cast, Identity, Dropout nodes that disappeared */
-    size_t f16_tensors;        /* weights stored as float16 in the ONNX file (written as float32) */
+    size_t f16_tensors;        /* weights stored as float16 in the ONNX file (widened to float32) */
+    size_t lowered;            /* tensors written below float32 (--precision) */
+    double lowered_max_abs;    /* the largest error among them */
     size_t dequantized;        /* ConvInteger weights dequantized to float32 (dynamic-quantized files) */
     uint64_t params;
     /* .pth conversions */
