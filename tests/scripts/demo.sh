@@ -34,8 +34,10 @@ else
     fi
     case "$model" in
     */isnet-imgly-fp16.u2n)
-        if [ $rc -eq 0 ] && grep -q "preset isnet-imgly (the file's MD5)" "$T/err.txt" &&
-            "$B/u2net-weights" info "$ROOT/$model" >"$T/info.txt" 2>&1 && grep -q "trained at 1024x1024; pixels / 256" "$T/info.txt"
+        # the model file may be a cached conversion (the demo converts only when the source or the tool is
+        # newer), so the preset is checked in the file, not in the conversion's log
+        if [ $rc -eq 0 ] && "$B/u2net-weights" info "$ROOT/$model" >"$T/info.txt" 2>&1 &&
+            grep -q "^preset: isnet-imgly " "$T/info.txt" && grep -q "trained at 1024x1024; pixels / 256" "$T/info.txt"
         then ok fallback_isnet
         else fail fallback_isnet "rc $rc, $(tail -n 3 "$T/err.txt" | tr '\n' ' ')"; fi ;;
     *) fail fallback_isnet "the demo chose '$model' (rc $rc): $(tail -n 3 "$T/err.txt" | tr '\n' ' ')" ;;
