@@ -166,7 +166,9 @@ typedef enum {
 typedef enum { U2_DTYPE_F32 = 0, U2_DTYPE_F16 = 1, U2_DTYPE_I8 = 2, U2_DTYPE_COUNT } u2_dtype;
 typedef enum {
     U2_LAYOUT_PLAIN = 0,              /* row-major in the order of the shape (conv: oc, ic, kh, kw) */
-    U2_LAYOUT_COUNT                   /* later: weights pre-packed for a kernel family */
+    U2_LAYOUT_I8_OC4IC4 = 1,          /* i8 conv weights packed for the int8 kernels (engine/quant.h):
+                                       * (ceil(oc/4), ceil(ic/4), kh*kw, 4 oc, 4 ic), zero-padded */
+    U2_LAYOUT_COUNT
 } u2_layout;
 
 #endif /* U2NET_FORMAT_H */

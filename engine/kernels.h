@@ -11,6 +11,7 @@
 #define U2NET_KERNELS_H
 
 #include "base.h"
+#include "quant.h"
 
 typedef struct {
     const float *x;               /* (ic, ih, iw) */
@@ -46,6 +47,28 @@ typedef struct {
     float scale_h, scale_w;       /* output / input, as ONNX defines it (given scales, or sizes ratio) */
 } u2_resize_args;
 
+/* An int8 conv (engine/quant.h): u8 activations quantized from x with a scale per group of
+ * U2_S8_ROWS output rows, s8 weights packed U2_LAYOUT_I8_OC4IC4 with per-output-channel scales, int32
+ * sums, float epilogue. Work units: (row group g, output channel chunk k) numbered g * n_chunks + k,
+ * n_chunks = ceil(oc / oc_chunk) (u2_s8_units); a unit's result never depends on how units are split. */
+typedef struct u2_s8conv_args {
+    const float *x;               /* (ic, ih, iw), non-negative */
+    int ic, ih, iw;
+    float *y;                     /* (oc, oh, ow) */
+    int oc, oh, ow;
+    const int8_t *w;              /* (ceil(oc/4), ceil(ic/4), kh*kw, 4, 4) packed */
+    const float *wscale;          /* (oc) */
+    const float *b;               /* (oc) or NULL */
+    int kh, kw, sh, sw;
+    int pt, pl, dh, dw;           /* groups are always 1 */
+    int relu;
+    int oc_chunk;                 /* output channels per unit, a multiple of 4 */
+    void *scratch;                /* s8_conv_scratch() bytes, 64-aligned */
+} u2_s8conv_args;
+
+static inline int u2_s8_chunks(const u2_s8conv_args *a) { return (a->oc + a->oc_chunk - 1) / a->oc_chunk; }
+static inline int u2_s8_units(const u2_s8conv_args *a) { return u2_s8_groups(a->oh) * u2_s8_chunks(a); }
+
 typedef struct u2_kernels {
     const char *isa;              /* "generic", later "avx2", "avx512", "neon" */
 
@@ -64,6 +87,13 @@ typedef struct u2_kernels {
     void (*add)(const float *a, const float *b, float *y, size_t i0, size_t i1, int relu);
     void (*sigmoid)(const float *x, float *y, size_t i0, size_t i1);
     void (*relu)(const float *x, float *y, size_t i0, size_t i1);
+
+    /* int8 convs (engine/quant.h), chosen by their own probe (e.g. VNNI): results are bit-identical
+     * for every set. Units [u0, u1) (see u2_s8conv_args); per-thread scratch of s8_conv_scratch(a)
+     * bytes (the input rows of one row group, quantized). */
+    const char *s8_isa;           /* "generic", "avx2", "avxvnni", "avx512vnni", "neon", "neondot" */
+    size_t (*s8_conv_scratch)(const u2_s8conv_args *a);
+    void (*s8_conv)(const u2_s8conv_args *a, int u0, int u1);
 } u2_kernels;
 
 /* The table for this process (filled on first call; thread-safe). Never NULL. */
@@ -71,5 +101,9 @@ const u2_kernels *u2_kernels_get(void);
 
 /* The generic C entries (the reference ops), whatever $U2NET_ISA says: what tests compare against. */
 const u2_kernels *u2_kernels_generic(void);
+
+/* The int8 kernel sets this build and CPU can run, best first, the last one "generic" (tests compare
+ * every set): set i as a table whose s8_* entries and s8_isa are that set's; NULL past the end. */
+const u2_kernels *u2_s8_kernel_set(int i);
 
 #endif /* U2NET_KERNELS_H */

@@ -4,6 +4,9 @@
  * result to the writer. Anything it cannot represent fails naming the op type and the node. */
 #include "convert.h"
 
+#include "quant.h"
+#include "quantize.h"
+
 #include <math.h>
 
 /* ---------------------------------------------------------------- options */
@@ -18,6 +21,9 @@ u2w_options u2w_default_options(void) {
     o.pixel_div = 255.0f;
     o.mask_output = 0;
     o.output_kind = U2_OUTPUT_PROB;
+    o.precision = U2W_PRECISION_FP32;
+    o.s8_min_oc = 4;
+    o.report = NULL;
     return o;
 }
 
@@ -33,6 +39,8 @@ static u2net_status check_options(const u2w_options *o) {
     if (o->output_kind < 0 || o->output_kind >= U2_OUTPUT_KIND_COUNT)
         return u2_fail(U2NET_ERR_ARG, "output kind %d unknown", o->output_kind);
     if (o->mask_output < 0) return u2_fail(U2NET_ERR_ARG, "mask output %d is negative", o->mask_output);
+    if (o->precision != U2W_PRECISION_FP32 && o->precision != U2W_PRECISION_INT8)
+        return u2_fail(U2NET_ERR_ARG, "precision %d unknown", o->precision);
     return U2NET_OK;
 }
 
@@ -404,6 +412,29 @@ static u2net_status setup(cv *c, const u2w_options *opt, uint32_t *in_h, uint32_
     return U2NET_OK;
 }
 
+/* ---------------------------------------------------------------- int8 */
+
+/* Why a conv stays float under --precision int8, or NULL if it can be int8. nonneg: per value. */
+static const char *s8_refusal(const cop *op, const uint8_t *nonneg, const u2w_options *opt) {
+    if (opt->precision != U2W_PRECISION_INT8) return "fp32 requested";
+    if (!nonneg[op->inputs[0]]) return "its input may be negative";
+    if (op->p[U2_CONV_GROUPS] != 1) return "grouped";
+    if ((uint64_t)op->wshape[1] * op->wshape[2] * op->wshape[3] > U2_S8_MAX_TERMS) return "too many terms for an int32 sum";
+    if ((int64_t)op->wshape[0] < opt->s8_min_oc) return "few output channels (a side output)";
+    return NULL;
+}
+
+static void report_conv(const u2w_options *opt, const cop *op, const char *why, const u2w_qerr *e) {
+    if (!opt->report) return;
+    char shape[64];
+    snprintf(shape, sizeof shape, "[%u, %u, %u, %u]", op->wshape[0], op->wshape[1], op->wshape[2], op->wshape[3]);
+    if (why)
+        fprintf(opt->report, "f32   %-20s kept float: %-34s %.*s\n", shape, why, U2W_STR(op->wname));
+    else
+        fprintf(opt->report, "int8  %-20s rel RMS %.5f  max abs %.3e      %.*s\n", shape, e->rel_rms, e->max_abs,
+                U2W_STR(op->wname));
+}
+
 /* ---------------------------------------------------------------- building the file */
 
 static u2net_status build_graph(cv *c, const u2w_options *opt, uint32_t in_h, uint32_t in_w, u2w_graph *g) {
@@ -440,6 +471,16 @@ static u2net_status build_graph(cv *c, const u2w_options *opt, uint32_t in_h, ui
         nopd += op->n_inputs;
         nt += op->type == U2_OP_CONV ? 1 + (op->b != NULL) : 0;
     }
+    /* int8: non-negative values, proved op by op (the engine proves it again at load) */
+    uint8_t *nonneg = u2w_alloc(c->a, c->n_vals, 1);
+    if (!nonneg) return u2_fail(U2NET_ERR_NOMEM, "out of memory building the model");
+    for (uint32_t i = 0; i < c->n_ops; i++) {
+        const cop *op = &c->ops[i];
+        uint8_t in[2] = {nonneg[op->inputs[0]], 1};
+        for (uint32_t k = 0; k < op->n_inputs; k++) in[1] = in[1] && nonneg[op->inputs[k]];
+        nonneg[op->output] = (uint8_t)u2_op_nonneg(op->type, op->flags, in, op->n_inputs > 1 ? 2 : 1);
+        if (op->type == U2_OP_CONV && live[op->output] && !s8_refusal(op, nonneg, opt)) nt++; /* + scales */
+    }
     g->ops = u2w_alloc(c->a, nops ? nops : 1, sizeof *g->ops);
     g->values = u2w_alloc(c->a, nv, sizeof *g->values);
     g->operands = u2w_alloc(c->a, (size_t)nopd + om->n_outputs, sizeof *g->operands);
@@ -473,6 +514,36 @@ static u2net_status build_graph(cv *c, const u2w_options *opt, uint32_t in_h, ui
         t->data = op->w;
         t->size = (size_t)op->wshape[0] * op->wshape[1] * op->wshape[2] * op->wshape[3] * sizeof(float);
         if (c->st) c->st->params += t->size / 4;
+        const char *why = s8_refusal(op, nonneg, opt);
+        u2w_qerr qe = {0, 0};
+        if (!why) { /* int8 weights (packed) + their scales as the next tensor */
+            int8_t *q;
+            float *sc;
+            U2_TRY(u2w_quantize_conv(c->a, op->w, op->wshape, &q, &t->size, &sc, &qe));
+            t->dtype = U2_DTYPE_I8;
+            t->layout = U2_LAYOUT_I8_OC4IC4;
+            t->data = q;
+            t->scales = g->n_tensors;
+            u2w_tensor *ts = &g->tensors[g->n_tensors++];
+            u2w_str sname = {NULL, 0};
+            char *nm = u2w_alloc(c->a, op->wname.n + 7, 1);
+            if (!nm) return u2_fail(U2NET_ERR_NOMEM, "out of memory naming a scale tensor");
+            memcpy(nm, op->wname.p, op->wname.n);
+            memcpy(nm + op->wname.n, ".scale", 7);
+            sname.p = nm, sname.n = op->wname.n + 6;
+            ts->name = sname;
+            ts->dtype = U2_DTYPE_F32;
+            ts->ndim = 1;
+            ts->shape[0] = op->wshape[0];
+            ts->scales = U2_NONE;
+            ts->data = sc;
+            ts->size = (size_t)op->wshape[0] * sizeof(float);
+        }
+        if (opt->precision == U2W_PRECISION_INT8 && c->st) {
+            if (why) c->st->f32_convs++;
+            else c->st->s8_convs++;
+        }
+        if (opt->precision == U2W_PRECISION_INT8) report_conv(opt, op, why, &qe);
         if (op->b) {
             t = &g->tensors[g->n_tensors];
             o->bias = g->n_tensors++;

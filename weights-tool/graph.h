@@ -27,6 +27,7 @@ typedef struct {
 typedef struct {
     u2w_str name;
     u2_dtype dtype;
+    u2_layout layout;                 /* U2_LAYOUT_PLAIN unless packed (int8 conv weights) */
     uint32_t ndim;
     uint32_t shape[4];
     uint32_t scales;                  /* U2_NONE unless int8 */

@@ -1,7 +1,7 @@
 /* main.c - u2net-weights: convert ONNX models to u2net model files and describe model files.
  *
  *   u2net-weights convert IN.onnx -o OUT.u2n [--name NAME] [--size HxW] [--mean R,G,B] [--std R,G,B]
- *                                           [--pixel-div D] [--mask-output K]
+ *                                           [--pixel-div D] [--mask-output K] [--precision fp32|int8]
  *   u2net-weights info FILE.u2n [--size HxW]
  */
 #include "wtool.h"
@@ -14,7 +14,7 @@
 static int usage(void) {
     fprintf(stderr,
             "usage: u2net-weights convert IN.onnx -o OUT.u2n [--name NAME] [--size HxW] [--mean R,G,B] [--std R,G,B]\n"
-            "                                      [--pixel-div D] [--mask-output K]\n"
+            "                                      [--pixel-div D] [--mask-output K] [--precision fp32|int8]\n"
             "       u2net-weights info FILE.u2n [--size HxW]\n"
             "Defaults are rembg's u2net family: 320x320 (or the ONNX input's fixed size), mean 0.485,0.456,0.406,\n"
             "std 0.229,0.224,0.225, pixels divided by the image's max. --pixel-div D divides by D instead.\n");
@@ -96,6 +96,11 @@ static int cmd_convert(int argc, char **argv) {
             o.pixel_div = strtof(v, NULL), o.scale_by_max = 0, i++;
         } else if (!strcmp(a, "--mask-output") && v) {
             o.mask_output = atoi(v), i++;
+        } else if (!strcmp(a, "--precision") && v) {
+            if (!strcmp(v, "fp32")) o.precision = U2W_PRECISION_FP32;
+            else if (!strcmp(v, "int8")) o.precision = U2W_PRECISION_INT8;
+            else return usage();
+            i++;
         } else if (a[0] != '-' && !in) in = a;
         else return usage();
     }
@@ -114,6 +119,7 @@ static int cmd_convert(int argc, char **argv) {
     uint8_t *model;
     size_t model_len;
     u2w_stats st;
+    o.report = stderr; /* int8: one line per conv with its quantization error */
     u2net_status s = u2w_convert(onnx, len, &o, &model, &model_len, &st);
     free(onnx);
     if (s != U2NET_OK) {
@@ -133,6 +139,8 @@ static int cmd_convert(int argc, char **argv) {
             "%zu float16 tensors widened; %llu parameters; %zu bytes\n",
             out, st.onnx_nodes, st.ops, st.bn_folded, st.relu_fused, st.folded, st.f16_tensors,
             (unsigned long long)st.params, model_len);
+    if (o.precision == U2W_PRECISION_INT8)
+        fprintf(stderr, "%s: int8 weights for %zu convs, %zu kept float\n", out, st.s8_convs, st.f32_convs);
     return 0;
 }
 

@@ -107,7 +107,7 @@ u2net_status u2w_write(const u2w_graph *g, uint8_t **out, size_t *out_len) {
         uint8_t *r = b + tensors_at + (size_t)i * U2_TENSOR_REC_SIZE;
         u2_wr32le(r + U2_TENSOR_NAME, put_string(&w, t->name));
         u2_wr32le(r + U2_TENSOR_DTYPE, (uint32_t)t->dtype);
-        u2_wr32le(r + U2_TENSOR_LAYOUT, U2_LAYOUT_PLAIN);
+        u2_wr32le(r + U2_TENSOR_LAYOUT, (uint32_t)t->layout);
         u2_wr32le(r + U2_TENSOR_NDIM, t->ndim);
         for (int d = 0; d < 4; d++) u2_wr32le(r + U2_TENSOR_SHAPE + 4 * d, d < (int)t->ndim ? t->shape[d] : 0);
         u2_wr32le(r + U2_TENSOR_SCALES, t->scales);

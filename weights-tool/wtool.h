@@ -17,7 +17,15 @@ typedef struct {
     float pixel_div;
     int mask_output;           /* which graph output is the mask */
     int output_kind;           /* enum u2_output_kind */
+    int precision;             /* enum u2w_precision: how conv weights are stored */
+    int s8_min_oc;             /* int8: convs with fewer output channels stay float (side outputs) */
+    FILE *report;              /* int8: one line per conv (precision, quantization error), or NULL */
 } u2w_options;
+
+typedef enum {
+    U2W_PRECISION_FP32 = 0,
+    U2W_PRECISION_INT8 = 2,    /* per-output-channel int8 weights where the input is provably >= 0 */
+} u2w_precision;
 
 /* What the conversion did (for the tool's summary line). */
 typedef struct {
@@ -27,6 +35,7 @@ typedef struct {
     size_t relu_fused;         /* Relu nodes fused into their Conv or Add */
     size_t folded;             /* shape arithmetic, Constant, Cast, Identity, Dropout nodes that disappeared */
     size_t f16_tensors;        /* weights stored as float16 in the ONNX file (written as float32) */
+    size_t s8_convs, f32_convs; /* with --precision int8: convs stored as int8 / kept float */
     uint64_t params;
 } u2w_stats;
 

@@ -15,6 +15,10 @@ void u2_ref_add(const float *a, const float *b, float *y, size_t i0, size_t i1, 
 void u2_ref_sigmoid(const float *x, float *y, size_t i0, size_t i1);
 void u2_ref_relu(const float *x, float *y, size_t i0, size_t i1);
 
+/* int8 conv (engine/quant.h): units [u0, u1) (kernels.h); the specification of every int8 kernel. */
+size_t u2_ref_s8_conv_scratch(const u2_s8conv_args *a);
+void u2_ref_s8_conv(const u2_s8conv_args *a, int u0, int u1);
+
 /* Output length of a conv or pool along one axis, as ONNX and PyTorch define it; <= 0 when the input
  * is too small. ceil_mode drops a last window that would start in the right padding (PyTorch's rule). */
 static inline int u2_conv_out_len(int in, int k, int s, int pad_a, int pad_b, int d) {
