@@ -20,7 +20,6 @@ else
 AR      ?= ar
 STRIP   ?= strip
 endif
-BUILD   ?= build
 OPT     ?= -O2
 WERROR  ?=
 SAN     ?=
@@ -32,6 +31,12 @@ else ifneq ($(findstring aarch64,$(MACHINE)),)
 ARCH := arm64
 else
 ARCH := other
+endif
+# a cross build gets its own folder (make CROSS=aarch64-linux-gnu- builds into build-arm64/)
+ifneq ($(CROSS),)
+BUILD   ?= build-$(ARCH)
+else
+BUILD   ?= build
 endif
 
 WARN    := -Wall -Wextra -Wshadow -Wno-unused-parameter $(if $(WERROR),-Werror,)
@@ -75,7 +80,7 @@ $(BUILD)/obj/%_avx512.o:   ISA_FLAGS := -mavx512f -mavx512bw -mavx512vl -mavx512
 $(BUILD)/obj/%_avxvnni.o:  ISA_FLAGS := -mavx2 -mfma -mf16c -mavxvnni
 $(BUILD)/obj/%_dotprod.o:  ISA_FLAGS := -march=armv8.2-a+dotprod
 
-.PHONY: all lib test asan fuzz bench bench-imgproc lambda-zip demo install clean help deps test-arm64
+.PHONY: all lib test asan fuzz bench bench-engine bench-imgproc lambda-zip demo install clean help deps test-arm64 test-build
 .DEFAULT_GOAL := all
 
 # (a program is built once its folder has sources)
@@ -152,10 +157,36 @@ $(BUILD)/bench_%: bench/bench_%.c $(LIB)
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $< $(LIB) $(LDLIBS)
 
+# `make bench` runs the engine bench, then every other bench-* target of this Makefile.
+BENCH_TARGETS = $(filter-out bench-engine,$(shell sed -n 's/^\(bench-[a-z0-9-]*\):.*/\1/p' $(MAKEFILE_LIST)))
+bench: ## the engine bench (ours vs ONNX Runtime, docs/benchmarks.md), then every other bench-* target
+	@$(MAKE) --no-print-directory bench-engine
+	@for t in $(BENCH_TARGETS); do $(MAKE) --no-print-directory $$t || exit 1; done
+
+bench-engine: all $(BUILD)/bench_engine $(BUILD)/bench_peak ## models x precisions x threads vs ONNX Runtime (BENCH_QUICK=1: U²-NetP only)
+	@$(MAKE) --no-print-directory deps
+	@BUILD=$(BUILD) $(PYTHON) bench/bench_engine.py
+
 BENCH_RUNS ?= 5
 bench-imgproc: $(BUILD)/bench_imgproc ## time resize, post_process, cutouts at 12 MP next to Pillow and OpenCV
 	@$(BUILD)/bench_imgproc $(BENCH_RUNS)
 	@$(PYTHON) bench/bench_imgproc_ref.py $(BENCH_RUNS)
+
+# arm64: cross-build into build-arm64/ and run the engine tests under qemu-aarch64, on a CPU without the
+# dot-product extension and on one with it (every kernel set each CPU has runs in each test; the goldens
+# run on the second CPU only for the set the first one lacks). About 7 minutes.
+ARM64_TESTS := test_ops test_kernels test_precision test_threads golden
+QEMU_ARM64  ?= qemu-aarch64-static
+test-arm64: ## cross-build for arm64 and run the engine tests under qemu (cortex-a72, then neoverse-n1)
+	@$(MAKE) --no-print-directory deps
+	@$(MAKE) --no-print-directory CROSS=aarch64-linux-gnu- BUILD=build-arm64 all \
+	    $(addprefix build-arm64/tests/,$(filter test_%,$(ARM64_TESTS)))
+	@for cpu in cortex-a72:all neoverse-n1:neon-dotprod; do \
+	    echo "== qemu-aarch64 -cpu $${cpu%%:*}"; \
+	    BUILD=build-arm64 QEMU_CPU=$${cpu%%:*} QEMU_LD_PREFIX=/usr/aarch64-linux-gnu U2NET_EXEC=$(QEMU_ARM64) \
+	        U2NET_EMULATED=1 U2NET_GOLDEN_ISAS=$${cpu#*:} U2NET_TMP=$(CURDIR)/build-arm64/tmp-$${cpu%%:*} \
+	        sh tests/run.sh $(ARM64_TESTS) || exit 1; \
+	done
 
 FUZZ_SECONDS ?= 60
 fuzz: ## build the libFuzzer harnesses with clang in build-fuzz/ and run each FUZZ_SECONDS (default 60)

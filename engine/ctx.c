@@ -2,6 +2,8 @@
  * of each run and keeps the arena, growing it only when a larger plan arrives. */
 #include "ctx.h"
 
+#include "mem.h"
+
 #include <stdlib.h>
 
 u2net_ctx_params u2net_ctx_default_params(void) {
@@ -9,15 +11,17 @@ u2net_ctx_params u2net_ctx_default_params(void) {
     return p;
 }
 
-static int threads_wanted(const u2net_ctx_params *params) {
-    int n = params ? params->n_threads : 0;
-    if (n > 0) return n;
+/* $U2NET_THREADS, else the CPUs of the affinity mask (on Lambda: what the memory size buys). */
+u2net_status u2_default_threads(int *n) {
     const char *env = getenv("U2NET_THREADS");
-    if (env && *env) {
-        long v = strtol(env, NULL, 10);
-        if (v > 0 && v <= 1024) return (int)v;
-    }
-    return u2_cpu_count();
+    *n = u2_cpu_count();
+    if (!env || !*env) return U2NET_OK;
+    char *end;
+    long v = strtol(env, &end, 10);
+    if (*end || v < 1 || v > 1024)
+        return u2_fail(U2NET_ERR_ARG, "U2NET_THREADS='%.32s' is not a thread count (1..1024)", env);
+    *n = (int)v;
+    return U2NET_OK;
 }
 
 u2net_status u2net_ctx_init(const u2net_model *m, const u2net_ctx_params *params, u2net_ctx **out) {
@@ -26,7 +30,8 @@ u2net_status u2net_ctx_init(const u2net_model *m, const u2net_ctx_params *params
     if (!m) return u2_fail(U2NET_ERR_ARG, "u2net_ctx_init: model is NULL");
     if (params && params->n_threads < 0)
         return u2_fail(U2NET_ERR_ARG, "u2net_ctx_init: n_threads %d is negative", params->n_threads);
-    int n = threads_wanted(params);
+    int n = params ? params->n_threads : 0;
+    if (n == 0) U2_TRY(u2_default_threads(&n));
     if (n > 1024) return u2_fail(U2NET_ERR_ARG, "u2net_ctx_init: %d threads is more than 1024", n);
     u2net_ctx *c = u2_calloc(1, sizeof *c);
     if (!c) return u2_fail(U2NET_ERR_NOMEM, "out of memory for a context");
@@ -58,7 +63,7 @@ void u2net_ctx_free(u2net_ctx *c) {
     if (!c) return;
     u2_pool_free(c->pool);
     u2_plan_free(&c->plan);
-    u2_free_aligned(c->arena);
+    u2_free_big(c->arena);
     u2_free_aligned(c->scratch);
     u2_free(c->dump_dir);
     u2_free(c);
@@ -86,9 +91,9 @@ static u2net_status prepare(u2net_ctx *c, int h, int w) {
             u2_plan_free(&p);
             return u2_fail(U2NET_ERR_LIMIT, "activations at %dx%d need more memory than can be addressed", h, w);
         }
-        u2_free_aligned(c->arena);
+        u2_free_big(c->arena);
         c->arena_cap = 0;
-        c->arena = u2_malloc_aligned(bytes);
+        c->arena = u2_alloc_big(bytes);
         if (!c->arena) {
             u2_plan_free(&p);
             return u2_fail(U2NET_ERR_NOMEM, "out of memory for %zu bytes of activations at %dx%d", bytes, h, w);

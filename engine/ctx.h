@@ -26,6 +26,9 @@ struct u2net_ctx {
     char *dump_dir;           /* $U2NET_DUMP at init: write every op's output there */
 };
 
+/* The thread count of a context made with n_threads = 0 (ctx.c). */
+u2net_status u2_default_threads(int *n);
+
 /* Run every op of the model on the prepared arena (exec.c). */
 u2net_status u2_exec_run(u2net_ctx *ctx);
 

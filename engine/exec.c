@@ -1,7 +1,7 @@
 /* exec.c - the forward pass: every op in file order, on arena offsets from the plan, through the
- * kernel table, split across the context's threads by output channel (conv, pool, resize) or by
- * element range (add, sigmoid, relu). Splitting by output never changes a result, so outputs are the
- * same for any thread count.
+ * kernel table, split across the context's threads by output channels and rows (conv), channels
+ * (pool, resize) or element range (add, sigmoid, relu). Splitting by output never changes a result, so
+ * outputs are the same for any thread count.
  *
  * Debug: with U2NET_DUMP=DIR in the environment when the context was made, every op's output is
  * written to DIR/NNN_<value name>.f32 (raw float32, [c, h, w]) as it is produced. */
@@ -14,6 +14,7 @@ typedef struct {
     const u2net_ctx *c;
     const u2_op *op;
     size_t units;                 /* what is split across threads */
+    int oc_groups, row_groups;    /* conv: units = row_groups x oc_groups (see conv_slices) */
     u2_conv_args conv;
     u2_pool_args pool;
     u2_resize_args resize;
@@ -25,19 +26,45 @@ typedef struct {
 
 static float *value_ptr(const u2net_ctx *c, uint32_t v) { return c->arena + c->plan.v[v].offset; }
 
-/* Conv output channels are split in groups of 4: the reference conv computes 4 channels per pass. */
-#define CONV_GRAIN 4
+static int gcd(int a, int b) {
+    while (b) {
+        int t = a % b;
+        a = b, b = t;
+    }
+    return a;
+}
+
+/* Conv work is a grid of output-channel groups (the kernel's conv_oc_grain channels each) by row
+ * groups. Row groups exist so that a conv with few output channels (the 1-channel side outputs) still
+ * uses every thread: with n / gcd(channel groups, n) of them every thread gets the same number of units.
+ * Units are numbered row group first, so a thread's share is one or two kernel calls. */
+static void conv_plan(job *j, int n_threads) {
+    const u2_conv_args *a = &j->conv;
+    const int grain = j->c->k->conv_oc_grain > 0 ? j->c->k->conv_oc_grain : 4;
+    j->oc_groups = (a->oc + grain - 1) / grain;
+    j->row_groups = n_threads / gcd(j->oc_groups, n_threads);
+    if (j->row_groups > a->oh) j->row_groups = a->oh;
+    if (j->row_groups < 1) j->row_groups = 1;
+    j->units = (size_t)j->oc_groups * (size_t)j->row_groups;
+}
+
+static void conv_slices(const job *j, const u2_kernels *k, u2_conv_args *a, size_t b, size_t e) {
+    const int grain = k->conv_oc_grain > 0 ? k->conv_oc_grain : 4;
+    const size_t ocg = (size_t)j->oc_groups;
+    while (b < e) {
+        const size_t rg = b / ocg, stop = e < (rg + 1) * ocg ? e : (rg + 1) * ocg;
+        const int oc0 = (int)(b - rg * ocg) * grain, oc1 = (int)(stop - rg * ocg) * grain;
+        size_t y0, y1;
+        u2_split((size_t)a->oh, (int)rg, j->row_groups, &y0, &y1);
+        if (y0 < y1) k->conv(a, oc0, oc1 < a->oc ? oc1 : a->oc, (int)y0, (int)y1);
+        b = stop;
+    }
+}
 
 static void job_run(void *arg, int t, int n) {
     const job *j = arg;
     size_t b, e;
-    if (j->op->type == U2_OP_CONV && !j->is_s8) {
-        u2_split((j->units + CONV_GRAIN - 1) / CONV_GRAIN, t, n, &b, &e);
-        b *= CONV_GRAIN;
-        e = e * CONV_GRAIN < j->units ? e * CONV_GRAIN : j->units;
-    } else {
-        u2_split(j->units, t, n, &b, &e);
-    }
+    u2_split(j->units, t, n, &b, &e);
     if (b >= e) return;
     const u2_kernels *k = j->c->k;
     switch (j->op->type) {
@@ -50,7 +77,7 @@ static void job_run(void *arg, int t, int n) {
         }
         u2_conv_args a = j->conv;
         a.scratch = j->c->scratch ? j->c->scratch + (size_t)t * j->c->scratch_each : NULL;
-        k->conv(&a, (int)b, (int)e);
+        conv_slices(j, k, &a, b, e);
         break;
     }
     case U2_OP_MAXPOOL: k->maxpool(&j->pool, (int)b, (int)e); break;
@@ -101,14 +128,14 @@ static void setup_job(const u2net_ctx *c, const u2_op *op, uint32_t i, job *j) {
         u2_conv_args *a = &j->conv;
         a->x = j->a, a->ic = x->c, a->ih = x->h, a->iw = x->w;
         a->y = j->y, a->oc = y->c, a->oh = y->h, a->ow = y->w;
-        a->w = c->m->tensors[op->weight].data;
-        a->b = op->bias != U2_NONE ? c->m->tensors[op->bias].data : NULL;
+        a->w = c->m->conv_w[i];
+        a->b = c->m->conv_b[i];
         a->kh = q[U2_CONV_KH], a->kw = q[U2_CONV_KW], a->sh = q[U2_CONV_SH], a->sw = q[U2_CONV_SW];
         a->pt = q[U2_CONV_PAD_T], a->pl = q[U2_CONV_PAD_L];
         a->dh = q[U2_CONV_DH], a->dw = q[U2_CONV_DW], a->groups = q[U2_CONV_GROUPS];
         a->relu = (op->flags & U2_OPF_RELU) != 0;
         a->packed = c->m->packed ? c->m->packed[i] : NULL;
-        j->units = (size_t)y->c;
+        conv_plan(j, c->n_threads);
         break;
     }
     case U2_OP_MAXPOOL: {

@@ -17,6 +17,7 @@
 #ifndef U2NET_FORMAT_H
 #define U2NET_FORMAT_H
 
+#include <stddef.h>
 #include <stdint.h>
 
 #define U2_MAGIC "U2NETMOD"           /* 8 bytes, no NUL */
@@ -166,9 +167,20 @@ typedef enum {
 typedef enum { U2_DTYPE_F32 = 0, U2_DTYPE_F16 = 1, U2_DTYPE_I8 = 2, U2_DTYPE_COUNT } u2_dtype;
 typedef enum {
     U2_LAYOUT_PLAIN = 0,              /* row-major in the order of the shape (conv: oc, ic, kh, kw) */
-    U2_LAYOUT_I8_OC4IC4 = 1,          /* i8 conv weights packed for the int8 kernels (engine/quant.h):
+    U2_LAYOUT_OC8 = 1,                /* conv weights as the SIMD kernels read them (u2_oc8_index), so a
+                                         model maps them and runs without packing (ungrouped convs) */
+    U2_LAYOUT_I8_OC4IC4 = 2,          /* i8 conv weights packed for the int8 kernels (engine/quant.h):
                                        * (ceil(oc/4), ceil(ic/4), kh*kw, 4 oc, 4 ic), zero-padded */
     U2_LAYOUT_COUNT
 } u2_layout;
+
+/* Element (o, c, t) of a conv weight [oc, ic, kh, kw] (t = ky * kw + kx) in U2_LAYOUT_OC8: blocks of 8
+ * output channels, then tap, then input channel, then the channel in the block; the last block is
+ * oc % 8 wide, so the layout has no padding:  w[block][ky][kx][ic][8] */
+#define U2_OC8 8
+static inline size_t u2_oc8_index(uint32_t o, uint32_t c, uint32_t t, uint32_t oc, uint32_t ic, uint32_t taps) {
+    const uint32_t b0 = o / U2_OC8 * U2_OC8, width = oc - b0 < U2_OC8 ? oc - b0 : U2_OC8;
+    return (size_t)b0 * taps * ic + ((size_t)t * ic + c) * width + (o - b0);
+}
 
 #endif /* U2NET_FORMAT_H */

@@ -4,8 +4,10 @@
  * $U2NET_ISA selects. Ops and the executor never name an ISA; a new kernel set is a new folder under
  * engine/kernels/<isa>/ plus one line in dispatch.c.
  *
- * Every entry computes a slice [begin, end) of its output (output channels, or elements), so the
- * executor can split any op across threads; a slice's result must not depend on how the work was split.
+ * Every entry computes a slice of its output (output channels x output rows for conv, channels for
+ * pool and resize, elements for the rest), so the executor can split any op across threads; the value of
+ * an output element must not depend on how the work was split (outputs are bitwise the same for any
+ * thread count).
  */
 #ifndef U2NET_KERNELS_H
 #define U2NET_KERNELS_H
@@ -18,7 +20,8 @@ typedef struct {
     int ic, ih, iw;
     float *y;                     /* (oc, oh, ow) */
     int oc, oh, ow;
-    const float *w;               /* (oc, ic / groups, kh, kw) */
+    const float *w;               /* (oc, ic / groups, kh, kw) in w_layout; NULL when conv_prepare packed them */
+    int w_layout;                 /* u2_layout of w: U2_LAYOUT_PLAIN, or U2_LAYOUT_OC8 (conv_prepare only) */
     const float *b;               /* (oc) or NULL */
     int kh, kw, sh, sw;           /* kernel, stride */
     int pt, pl;                   /* top and left padding (bottom/right are implied by oh, ow) */
@@ -70,16 +73,21 @@ static inline int u2_s8_chunks(const u2_s8conv_args *a) { return (a->oc + a->oc_
 static inline int u2_s8_units(const u2_s8conv_args *a) { return u2_s8_groups(a->oh) * u2_s8_chunks(a); }
 
 typedef struct u2_kernels {
-    const char *isa;              /* "generic", later "avx2", "avx512", "neon" */
+    const char *isa;              /* "generic", "avx2", "avxvnni", "avx512", "neon", "neon-dotprod" */
 
     /* Optional (NULL: weights are used as stored). Called once per conv when a model is loaded, with
-     * a (the shapes and a->w; no activations): makes what conv() will find in a->packed. */
+     * a (the shapes, a->w and a->b; no activations): makes what conv() will find in a->packed, or leaves
+     * *packed NULL for a conv it does not handle (conv() then gets a->w in plain layout). From a plain
+     * a->w it must copy what it needs: the loader then releases the weights as stored (f16 copies, file
+     * pages). An a->w in U2_LAYOUT_OC8 stays valid while the model lives: a kernel may use it in place. */
     u2net_status (*conv_prepare)(const u2_conv_args *a, void **packed);
     void (*conv_release)(void *packed);
     /* Optional: bytes of per-thread scratch conv() needs for these shapes (NULL: none). */
     size_t (*conv_scratch)(const u2_conv_args *a);
-    /* Output channels [oc0, oc1). */
-    void (*conv)(const u2_conv_args *a, int oc0, int oc1);
+    /* The executor splits output channels in multiples of this (the kernel's channel block). */
+    int conv_oc_grain;
+    /* Output channels [oc0, oc1) of output rows [oy0, oy1). */
+    void (*conv)(const u2_conv_args *a, int oc0, int oc1, int oy0, int oy1);
     /* Channels [c0, c1). */
     void (*maxpool)(const u2_pool_args *a, int c0, int c1);
     void (*resize)(const u2_resize_args *a, int c0, int c1);
@@ -96,14 +104,34 @@ typedef struct u2_kernels {
     void (*s8_conv)(const u2_s8conv_args *a, int u0, int u1);
 } u2_kernels;
 
-/* The table for this process (filled on first call; thread-safe). Never NULL. */
+/* The table for this process: the best set this CPU runs, or the one $U2NET_ISA names. Fails (with
+ * the generic table in *out) when $U2NET_ISA names a set this build or this CPU lacks. Thread-safe. */
+u2net_status u2_kernels_select(const u2_kernels **out);
+
+/* The same without the refusal (the generic table when $U2NET_ISA is refused). Never NULL. */
 const u2_kernels *u2_kernels_get(void);
 
 /* The generic C entries (the reference ops), whatever $U2NET_ISA says: what tests compare against. */
 const u2_kernels *u2_kernels_generic(void);
 
-/* The int8 kernel sets this build and CPU can run, best first, the last one "generic" (tests compare
- * every set): set i as a table whose s8_* entries and s8_isa are that set's; NULL past the end. */
-const u2_kernels *u2_s8_kernel_set(int i);
+/* A set by name, or NULL when this build or CPU lacks it (tests run every set this way). */
+const u2_kernels *u2_kernels_by_name(const char *name);
+
+/* The i-th set of this build in order of preference ("generic" last), NULL past the end. */
+const char *u2_kernels_name_at(int i);
+
+/* Space-separated names of every set of this build / of those this CPU runs. */
+const char *u2_kernels_known(void);
+const char *u2_kernels_available(void);
+
+/* ---------------------------------------------------------------- installers (dispatch.c calls them)
+ * Each overwrites the table entries its ISA implements (one ISA per file: engine/kernels/<arch>/). */
+void u2_install_f32_avx2(u2_kernels *k);          /* x86/f32_ops_avx2.c: all float32 kernels for AVX2 */
+void u2_install_f32_conv_avx2(u2_kernels *k);     /* x86/f32_conv_avx2.c */
+void u2_install_f32_avx512(u2_kernels *k);        /* x86/f32_ops_avx512.c: all float32 kernels for AVX-512 */
+void u2_install_f32_conv_avx512(u2_kernels *k);   /* x86/f32_conv_avx512.c */
+void u2_install_f32_neon(u2_kernels *k);          /* arm/f32_ops_neon.c: all float32 kernels for NEON */
+void u2_install_f32_conv_neon(u2_kernels *k);     /* arm/f32_conv_neon.c */
+void u2_install_s8_avx512vnni(u2_kernels *k);     /* x86/s8_conv_avx512.c: int8 conv, AVX-512 VNNI */
 
 #endif /* U2NET_KERNELS_H */

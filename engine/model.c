@@ -5,6 +5,7 @@
 
 #include "kernels.h"
 #include "quant.h"
+#include "mem.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -55,6 +56,16 @@ static void hex(char *out, const uint8_t *b, size_t n) {
         nonzero |= b[i];
     }
     out[nonzero ? 2 * n : 0] = 0; /* all zeros: unknown, "" */
+}
+
+/* Drop the pages of a mapped file range from memory (they read back from the file if ever touched
+ * again): weights a kernel copied (packed, or widened from f16). Memory then holds each weight once, not
+ * twice. Only whole pages inside the range; a no-op for caller-owned buffers. */
+static void release_pages(const u2net_model *m, const void *p, size_t n) {
+    if (!m->drop_pages || n == 0) return;
+    const uintptr_t page = (uintptr_t)sysconf(_SC_PAGESIZE);
+    uintptr_t lo = ((uintptr_t)p + page - 1) & ~(page - 1), hi = ((uintptr_t)p + n) & ~(page - 1);
+    if (lo < hi) madvise((void *)lo, hi - lo, MADV_DONTNEED);
 }
 
 /* ---------------------------------------------------------------- header */
@@ -330,25 +341,87 @@ static u2net_status read_ops(u2net_model *m, uint64_t table) {
 
 /* ---------------------------------------------------------------- open / free */
 
-/* Let the kernel set make its per-conv data (packed weights) once, here, for every context. */
-static u2net_status prepare_kernels(u2net_model *m) {
-    m->kernels = u2_kernels_get();
-    if (!m->kernels->conv_prepare) return U2NET_OK;
-    m->packed = u2_calloc(m->n_ops ? m->n_ops : 1, sizeof *m->packed);
-    if (!m->packed) return u2_fail(U2NET_ERR_NOMEM, "out of memory for %u kernel slots", m->n_ops);
+/* A float32 view of a weight tensor: in place, or widened from f16 into a copy the model owns. */
+static u2net_status f32_view(const u2_tensor *t, float **owned, const float **out) {
+    *owned = NULL;
+    if (t->dtype == U2_DTYPE_F32) {
+        *out = t->data;
+        return U2NET_OK;
+    }
+    float *w = u2_alloc_big(t->n_elems * sizeof(float)); /* n_elems * 2 bytes fit the file */
+    if (!w) return u2_fail(U2NET_ERR_NOMEM, "out of memory widening '%s' (%zu f16 weights)", t->name, t->n_elems);
+    const uint8_t *h = t->data;
+    for (size_t i = 0; i < t->n_elems; i++) w[i] = u2_f16_to_f32(u2_rd16le(h + 2 * i));
+    *owned = w;
+    *out = w;
+    return U2NET_OK;
+}
+
+/* Conv weights in U2_LAYOUT_OC8 back to the plain order, for a kernel that reads them as stored. */
+static u2net_status unpack_oc8(const u2_tensor *t, const float *src, float **out) {
+    float *w = u2_alloc_big(t->n_elems * sizeof(float));
+    if (!w) return u2_fail(U2NET_ERR_NOMEM, "out of memory unpacking '%s' (%zu weights)", t->name, t->n_elems);
+    const uint32_t oc = t->shape[0], ic = t->shape[1], taps = t->shape[2] * t->shape[3];
+    float *dst = w;
+    for (uint32_t o = 0; o < oc; o++)
+        for (uint32_t c = 0; c < ic; c++)
+            for (uint32_t k = 0; k < taps; k++) *dst++ = src[u2_oc8_index(o, c, k, oc, ic, taps)];
+    *out = w;
+    return U2NET_OK;
+}
+
+/* Per conv: float32 views of its weights and bias (f16 widened), then whatever the kernel set makes of
+ * them, once, here, for every context: packed weights (a copy of plain ones, or the file's own bytes
+ * when the converter wrote them packed, U2_LAYOUT_OC8), or plain weights for kernels that read them so. */
+static u2net_status prepare_kernels(u2net_model *m, const u2_kernels *k) {
+    if (k) m->kernels = k;
+    else U2_TRY(u2_kernels_select(&m->kernels));
+    const size_t n = m->n_ops ? m->n_ops : 1;
+    m->conv_w = u2_calloc(n, sizeof *m->conv_w);
+    m->conv_b = u2_calloc(n, sizeof *m->conv_b);
+    m->owned = u2_calloc(2 * n, sizeof *m->owned);
+    m->packed = u2_calloc(n, sizeof *m->packed);
+    if (!m->conv_w || !m->conv_b || !m->owned || !m->packed)
+        return u2_fail(U2NET_ERR_NOMEM, "out of memory for %u kernel slots", m->n_ops);
     for (uint32_t i = 0; i < m->n_ops; i++) {
         const u2_op *op = &m->ops[i];
-        if (op->type != U2_OP_CONV || m->tensors[op->weight].dtype != U2_DTYPE_F32) continue;
-        u2_conv_args a = {0};
-        a.ic = (int)m->values[op->inputs[0]].channels;
-        a.oc = (int)m->values[op->output].channels;
-        a.w = m->tensors[op->weight].data;
-        a.b = op->bias != U2_NONE ? m->tensors[op->bias].data : NULL;
-        a.kh = op->p[U2_CONV_KH], a.kw = op->p[U2_CONV_KW], a.sh = op->p[U2_CONV_SH], a.sw = op->p[U2_CONV_SW];
-        a.pt = op->p[U2_CONV_PAD_T], a.pl = op->p[U2_CONV_PAD_L];
-        a.dh = op->p[U2_CONV_DH], a.dw = op->p[U2_CONV_DW], a.groups = op->p[U2_CONV_GROUPS];
-        a.relu = (op->flags & U2_OPF_RELU) != 0;
-        U2_TRY(m->kernels->conv_prepare(&a, &m->packed[i]));
+        if (op->type != U2_OP_CONV || m->tensors[op->weight].dtype == U2_DTYPE_I8) continue; /* int8: used as stored */
+        const u2_tensor *wt = &m->tensors[op->weight];
+        float **own = &m->owned[2 * i];
+        U2_TRY(f32_view(wt, own, &m->conv_w[i]));
+        if (op->bias != U2_NONE) U2_TRY(f32_view(&m->tensors[op->bias], &m->owned[2 * i + 1], &m->conv_b[i]));
+        if (m->kernels->conv_prepare) {
+            u2_conv_args a = {0};
+            a.ic = (int)m->values[op->inputs[0]].channels;
+            a.oc = (int)m->values[op->output].channels;
+            a.w = m->conv_w[i];
+            a.w_layout = wt->layout;
+            a.b = m->conv_b[i];
+            a.kh = op->p[U2_CONV_KH], a.kw = op->p[U2_CONV_KW], a.sh = op->p[U2_CONV_SH], a.sw = op->p[U2_CONV_SW];
+            a.pt = op->p[U2_CONV_PAD_T], a.pl = op->p[U2_CONV_PAD_L];
+            a.dh = op->p[U2_CONV_DH], a.dw = op->p[U2_CONV_DW], a.groups = op->p[U2_CONV_GROUPS];
+            a.relu = (op->flags & U2_OPF_RELU) != 0;
+            U2_TRY(m->kernels->conv_prepare(&a, &m->packed[i]));
+        }
+        if (m->packed[i]) {
+            m->conv_w[i] = NULL;
+            if (wt->layout == U2_LAYOUT_OC8) { /* used in place: from the file, or from the widened copy */
+                if (*own) release_pages(m, wt->data, (size_t)wt->size);
+                continue;
+            }
+            u2_free_big(*own); /* the kernel copied what it needs */
+            *own = NULL;
+            release_pages(m, wt->data, (size_t)wt->size);
+            continue;
+        }
+        if (wt->layout == U2_LAYOUT_OC8) { /* a kernel that reads plain weights (the reference) */
+            float *plain = NULL;
+            U2_TRY(unpack_oc8(wt, m->conv_w[i], &plain));
+            u2_free_big(*own);
+            *own = plain;
+            m->conv_w[i] = plain;
+        }
+        if (*own) release_pages(m, wt->data, (size_t)wt->size);
     }
     return U2NET_OK;
 }
@@ -360,6 +433,11 @@ void u2net_model_free(u2net_model *m) {
             if (m->packed[i] && m->kernels->conv_release) m->kernels->conv_release(m->packed[i]);
         u2_free(m->packed);
     }
+    if (m->owned)
+        for (uint32_t i = 0; i < 2 * m->n_ops; i++) u2_free_big(m->owned[i]);
+    u2_free(m->owned);
+    u2_free(m->conv_w);
+    u2_free(m->conv_b);
     u2_free(m->ops);
     u2_free(m->values);
     u2_free(m->operands);
@@ -369,7 +447,7 @@ void u2net_model_free(u2net_model *m) {
     u2_free(m);
 }
 
-u2net_status u2_model_open(const uint8_t *base, size_t size, int mapped, u2net_model **out) {
+static u2net_status model_open(const uint8_t *base, size_t size, int mapped, const u2_kernels *k, u2net_model **out) {
     const uint16_t one = 1;
     if (*(const uint8_t *)&one != 1)
         return u2_fail(U2NET_ERR_UNSUPPORTED, "model data is little-endian and used in place: big-endian hosts are not supported");
@@ -379,6 +457,7 @@ u2net_status u2_model_open(const uint8_t *base, size_t size, int mapped, u2net_m
     if (!m) return u2_fail(U2NET_ERR_NOMEM, "out of memory for the model");
     m->base = base;
     m->size = size;
+    m->drop_pages = mapped;
     uint64_t off[6] = {0}, header_size = 0;
     u2net_status s = read_header(m, off, &header_size);
     if (s == U2NET_OK) s = read_metadata(m);
@@ -388,7 +467,7 @@ u2net_status u2_model_open(const uint8_t *base, size_t size, int mapped, u2net_m
     if (s == U2NET_OK) s = read_ops(m, off[0]);
     if (s == U2NET_OK) s = u2_model_check_graph(m);
     if (s == U2NET_OK) s = u2_model_check_s8(m);
-    if (s == U2NET_OK) s = prepare_kernels(m);
+    if (s == U2NET_OK) s = prepare_kernels(m, k);
     if (s != U2NET_OK) {
         u2net_model_free(m); /* not mapped yet: the caller unmaps */
         return s;
@@ -396,6 +475,18 @@ u2net_status u2_model_open(const uint8_t *base, size_t size, int mapped, u2net_m
     m->mapped = mapped;
     *out = m;
     return U2NET_OK;
+}
+
+u2net_status u2_model_open(const uint8_t *base, size_t size, int mapped, u2net_model **out) {
+    return model_open(base, size, mapped, NULL, out);
+}
+
+u2net_status u2_model_load_memory_isa(const void *data, size_t size, const char *isa, u2net_model **out) {
+    *out = NULL;
+    const u2_kernels *k = u2_kernels_by_name(isa);
+    if (!k) return u2_fail(U2NET_ERR_UNSUPPORTED, "kernel set '%s' is not available here (%s)", isa, u2_kernels_available());
+    if (!data || !size) return u2_fail(U2NET_ERR_TRUNCATED, "model file truncated: 0 bytes");
+    return model_open(data, size, 0, k, out);
 }
 
 u2net_status u2net_model_load_memory(const void *data, size_t size, u2net_model **out) {

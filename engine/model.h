@@ -52,6 +52,7 @@ struct u2net_model {
     const uint8_t *base;          /* the whole file */
     size_t size;
     int mapped;                   /* 1: munmap base at free */
+    int drop_pages;               /* base is our file mapping: pages read once may be released */
 
     uint32_t version;
     uint32_t n_ops, n_values, n_operands, n_tensors, n_outputs;
@@ -78,10 +79,18 @@ struct u2net_model {
 
     const struct u2_kernels *kernels; /* the table the packed weights below were made for */
     void **packed;                /* (n_ops) what kernels->conv_prepare made for a conv, else NULL */
+    const float **conv_w;         /* (n_ops) a conv's float32 weights (oc, ic/g, kh, kw) for kernels that
+                                     read them as stored: in the file, or widened from f16; NULL once packed */
+    const float **conv_b;         /* (n_ops) a conv's float32 bias (oc), or NULL */
+    float **owned;                /* (2 * n_ops) widened copies this model frees */
 };
 
 /* Decode and check a whole model image (model.c). base must stay valid while the model lives. */
 u2net_status u2_model_open(const uint8_t *base, size_t size, int mapped, u2net_model **out);
+
+/* u2net_model_load_memory with the named kernel set instead of the process's ($U2NET_ISA or the best):
+ * lets one test run every set. Fails when this build or CPU lacks it. */
+u2net_status u2_model_load_memory_isa(const void *data, size_t size, const char *isa, u2net_model **out);
 
 /* Graph and shape checks on decoded tables (model_graph.c). */
 u2net_status u2_model_check_graph(u2net_model *m);

@@ -13,8 +13,8 @@ static int in_range(int32_t v, int32_t lo, int32_t hi) { return v >= lo && v <= 
 static u2net_status check_tensor(const u2net_model *m, const u2_op *op, const char *role, uint32_t ti,
                                  const uint32_t *want, uint32_t ndim) {
     const u2_tensor *t = &m->tensors[ti];
-    if (t->dtype != U2_DTYPE_F32)
-        return u2_fail(U2NET_ERR_UNSUPPORTED, "%s '%s': %s '%s' is not f32; this build runs f32 weights only",
+    if (t->dtype != U2_DTYPE_F32 && t->dtype != U2_DTYPE_F16) /* f16 is widened at load (model.c) */
+        return u2_fail(U2NET_ERR_UNSUPPORTED, "%s '%s': %s '%s' is int8; this build runs f32 and f16 weights only",
                        u2_op_type_name(op->type), op->name, role, t->name);
     int same = t->ndim == ndim;
     for (uint32_t d = 0; same && d < ndim; d++) same = t->shape[d] == want[d];
@@ -43,9 +43,14 @@ static u2net_status check_conv(const u2net_model *m, const u2_op *op, uint32_t i
     const uint32_t wshape[4] = {oc, ic / (uint32_t)g, (uint32_t)p[U2_CONV_KH], (uint32_t)p[U2_CONV_KW]};
     if (m->tensors[op->weight].dtype == U2_DTYPE_I8) U2_TRY(u2_check_s8_weight(m, op, ic, oc));
     else U2_TRY(check_tensor(m, op, "weight", op->weight, wshape, 4));
+    if (m->tensors[op->weight].layout == U2_LAYOUT_OC8 && g != 1)
+        BAD("conv '%s': weight '%s' is in the packed layout, which is for ungrouped convs only (%d groups)", op->name,
+            m->tensors[op->weight].name, g);
     if (op->bias != U2_NONE) {
         if (op->bias >= m->n_tensors) BAD("conv '%s': bias tensor %u of %u", op->name, op->bias, m->n_tensors);
         U2_TRY(check_tensor(m, op, "bias", op->bias, &oc, 1));
+        if (m->tensors[op->bias].layout != U2_LAYOUT_PLAIN)
+            BAD("conv '%s': bias '%s' must be in the plain layout", op->name, m->tensors[op->bias].name);
     }
     return U2NET_OK;
 }

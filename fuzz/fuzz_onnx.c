@@ -1,5 +1,7 @@
 /* fuzz_onnx.c - libFuzzer harness for the ONNX reader and the converter (weights-tool): any bytes must
- * convert or fail with a status, never crash, hang or leak; and whatever converts must load and run. */
+ * convert or fail with a status, never crash, hang or leak; and whatever converts must load and run.
+ * Whatever converts is converted again with float16 weights (--precision fp16), which must convert too
+ * unless a weight is beyond float16's range, and load. */
 #include "model.h"
 #include "plan.h"
 #include "wtool.h"
@@ -34,5 +36,15 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
         u2net_model_free(m);
     }
     u2_free(out);
+    u2w_options o = u2w_default_options();
+    o.precision = U2W_PRECISION_FP16;
+    s = u2w_convert(data, size, &o, &out, &len, NULL);
+    if (s != U2NET_OK && s != U2NET_ERR_LIMIT) abort(); /* the fp32 conversion worked: only the range may fail */
+    if (s == U2NET_OK) {
+        s = u2net_model_load_memory(out, len, &m);
+        if (s == U2NET_ERR_FORMAT || s == U2NET_ERR_GRAPH || s == U2NET_ERR_INTERNAL || s == U2NET_ERR_TRUNCATED) abort();
+        if (s == U2NET_OK) u2net_model_free(m);
+        u2_free(out);
+    }
     return 0;
 }

@@ -126,7 +126,8 @@ int u2net_model_mask_output(const u2net_model *model);
 typedef struct u2net_ctx u2net_ctx;
 
 typedef struct {
-    int n_threads;      /* 0: the CPUs this process may run on (or $U2NET_THREADS) */
+    int n_threads;      /* 0: $U2NET_THREADS, else the CPUs this process may run on (sched_getaffinity;
+                           on AWS Lambda that follows the memory size) */
     size_t max_memory;  /* bytes of activations + scratch a run may use; 0: no limit. A run that would
                            need more fails with U2NET_ERR_LIMIT before allocating (a hostile model or a
                            huge input cannot make the process allocate without bound) */
@@ -150,6 +151,26 @@ typedef struct {
 } u2net_tensor;
 
 u2net_status u2net_get_output(const u2net_ctx *ctx, int index, u2net_tensor *out);
+
+/* ---------------------------------------------------------------- CPU and kernels */
+
+/* What this CPU offers and which kernel set models load with. $U2NET_ISA=generic|avx2|avxvnni|avx512
+ * (x86-64) or generic|neon|neon-dotprod (arm64) forces a set; $U2NET_THREADS sets the default thread
+ * count. All strings are static. */
+typedef struct {
+    const char *arch;         /* "x86-64", "arm64" */
+    const char *cpu_name;     /* the CPU's brand string ("" when it reports none) */
+    const char *features;     /* what the probe found, e.g. "avx2+fma+f16c avx512f/bw/vl/dq avx512vnni avxvnni" */
+    const char *kernel_sets;  /* the sets this CPU runs, best first, e.g. "avx512 avxvnni avx2 generic" */
+    const char *known_sets;   /* every set of this build */
+    const char *chosen;       /* the set models load with: $U2NET_ISA, else the first of kernel_sets */
+    int n_cpus;               /* CPUs this process may run on (sched_getaffinity) */
+    int default_threads;      /* what a context with n_threads = 0 gets: $U2NET_THREADS, else n_cpus */
+} u2net_cpu_info;
+
+/* Fills *out (always). Fails when $U2NET_ISA names a set this build or CPU lacks (models would not
+ * load; chosen is then "generic") or when $U2NET_THREADS is not a number in 1..1024. */
+u2net_status u2net_get_cpu_info(u2net_cpu_info *out);
 
 #ifdef __cplusplus
 }

@@ -4,9 +4,11 @@
 # A program that exits with a status other than 0 or 1 (a crash, a sanitizer report) counts as a failure.
 # The last line is always "N passed, N failed".
 #
-#   BUILD=build sh tests/run.sh [FILTER]     FILTER: run only tests whose file name contains it
+#   BUILD=build sh tests/run.sh [FILTER...]  FILTER: run only tests whose file name contains one of them
+#   U2NET_EXEC=qemu-aarch64-static ...        runs the test programs through it (make test-arm64)
 BUILD=${BUILD:-build}
-FILTER=${1:-}
+FILTERS=${*:-}
+EXEC=${U2NET_EXEC:-}
 export BUILD
 export U2NET_SHARED=${U2NET_SHARED:-$(cd "$(dirname "$0")/../.." && pwd)/shared}
 export U2NET_ROOT=$(cd "$(dirname "$0")/.." && pwd)
@@ -47,14 +49,20 @@ run_one() { # name, command...
     pass=$((pass + p)); fail=$((fail + f)); skip=$((skip + s))
 }
 
+wanted() { # path: does it contain one of the filters (or are there none)?
+    [ -z "$FILTERS" ] && return 0
+    for f in $FILTERS; do case "$1" in *"$f"*) return 0 ;; esac; done
+    return 1
+}
+
 for t in "$BUILD"/tests/test_* "$BUILD"/tests/replay_*; do
     [ -x "$t" ] || continue
-    case "$t" in *"$FILTER"*) ;; *) continue ;; esac
-    run_one "$(basename "$t")" "$t"
+    wanted "$t" || continue
+    run_one "$(basename "$t")" $EXEC "$t"
 done
 for t in tests/scripts/*.sh; do
     [ -f "$t" ] || continue
-    case "$t" in *"$FILTER"*) ;; *) continue ;; esac
+    wanted "$t" || continue
     run_one "$(basename "$t")" sh "$t"
 done
 

@@ -39,8 +39,67 @@ static u2net_status check_options(const u2w_options *o) {
     if (o->output_kind < 0 || o->output_kind >= U2_OUTPUT_KIND_COUNT)
         return u2_fail(U2NET_ERR_ARG, "output kind %d unknown", o->output_kind);
     if (o->mask_output < 0) return u2_fail(U2NET_ERR_ARG, "mask output %d is negative", o->mask_output);
-    if (o->precision != U2W_PRECISION_FP32 && o->precision != U2W_PRECISION_INT8)
+    if (o->precision < 0 || o->precision >= U2W_PRECISION_COUNT)
         return u2_fail(U2NET_ERR_ARG, "precision %d unknown", o->precision);
+    return U2NET_OK;
+}
+
+/* ---------------------------------------------------------------- weight precision */
+
+/* Conv weights the SIMD kernels take as they are (engine/kernels/conv_tile.h: u2_tile_supported) are
+ * written in U2_LAYOUT_OC8, unless the options ask for the plain order. */
+static u2net_status order_weight(cv *c, const u2w_options *o, const cop *op, const float **w, u2w_tensor *t) {
+    const int32_t *p = op->p;
+    t->layout = U2_LAYOUT_PLAIN;
+    if (o->plain_weights || p[U2_CONV_GROUPS] != 1 || p[U2_CONV_SH] != 1 || p[U2_CONV_SW] != 1 || p[U2_CONV_KH] > 8 ||
+        p[U2_CONV_KW] > 8)
+        return U2NET_OK;
+    const uint32_t oc = op->wshape[0], ic = op->wshape[1], taps = op->wshape[2] * op->wshape[3];
+    const size_t n = (size_t)oc * ic * taps;
+    float *dst = u2w_alloc(c->a, n > 0 ? n : 1, sizeof(float));
+    if (!dst) return u2_fail(U2NET_ERR_NOMEM, "out of memory packing '%.*s'", U2W_STR(t->name));
+    const float *src = *w;
+    for (uint32_t m = 0; m < oc; m++)
+        for (uint32_t k = 0; k < ic; k++)
+            for (uint32_t q = 0; q < taps; q++) dst[u2_oc8_index(m, k, q, oc, ic, taps)] = *src++;
+    *w = dst;
+    t->layout = U2_LAYOUT_OC8;
+    return U2NET_OK;
+}
+
+/* Store conv weights w (n floats) into t at the chosen precision (t->data, t->size, t->dtype), and
+ * report what it cost. float32 is stored as converted. */
+static u2net_status store_weight(cv *c, const u2w_options *o, const float *w, size_t n, u2w_tensor *t) {
+    t->dtype = U2_DTYPE_F32;
+    t->data = w;
+    t->size = n * sizeof(float);
+    if (o->precision == U2W_PRECISION_FP32) return U2NET_OK;
+    /* U2W_PRECISION_FP16 (int8 weights go through store_s8_weight) */
+    uint8_t *h = u2w_alloc(c->a, n ? n : 1, 2);
+    if (!h) return u2_fail(U2NET_ERR_NOMEM, "out of memory storing '%.*s' as float16", U2W_STR(t->name));
+    double err2 = 0, ref2 = 0, worst = 0;
+    for (size_t i = 0; i < n; i++) {
+        const uint16_t b = u2_f32_to_f16(w[i]);
+        const float back = u2_f16_to_f32(b);
+        if (!isfinite(back) && isfinite(w[i]))
+            return u2_fail(U2NET_ERR_LIMIT, "tensor '%.*s': weight %g at %zu does not fit float16 (largest 65504)",
+                           U2W_STR(t->name), (double)w[i], i);
+        const double e = fabs((double)back - w[i]);
+        if (e > worst) worst = e;
+        err2 += e * e, ref2 += (double)w[i] * w[i];
+        u2_wr16le(h + 2 * i, b);
+    }
+    t->dtype = U2_DTYPE_F16;
+    t->data = h;
+    t->size = n * 2;
+    c->st->lowered++;
+    if (worst > c->st->lowered_max_abs) c->st->lowered_max_abs = worst;
+    if (o->report) {
+        char name[256];
+        snprintf(name, sizeof name, "%.*s", U2W_STR(t->name));
+        const u2w_tensor_error e = {name, "f16", n, worst, ref2 > 0 ? sqrt(err2 / ref2) : 0, NULL};
+        o->report(o->report_user, &e);
+    }
     return U2NET_OK;
 }
 
@@ -424,15 +483,46 @@ static const char *s8_refusal(const cop *op, const uint8_t *nonneg, const u2w_op
     return NULL;
 }
 
-static void report_conv(const u2w_options *opt, const cop *op, const char *why, const u2w_qerr *e) {
+static void report_kept(const u2w_options *opt, const cop *op, const char *why) {
     if (!opt->report) return;
-    char shape[64];
-    snprintf(shape, sizeof shape, "[%u, %u, %u, %u]", op->wshape[0], op->wshape[1], op->wshape[2], op->wshape[3]);
-    if (why)
-        fprintf(opt->report, "f32   %-20s kept float: %-34s %.*s\n", shape, why, U2W_STR(op->wname));
-    else
-        fprintf(opt->report, "int8  %-20s rel RMS %.5f  max abs %.3e      %.*s\n", shape, e->rel_rms, e->max_abs,
-                U2W_STR(op->wname));
+    char name[256];
+    snprintf(name, sizeof name, "%.*s", U2W_STR(op->wname));
+    const size_t n = (size_t)op->wshape[0] * op->wshape[1] * op->wshape[2] * op->wshape[3];
+    const u2w_tensor_error e = {name, "f32", n, 0, 0, why};
+    opt->report(opt->report_user, &e);
+}
+
+/* An int8 conv weight into t (packed, U2_LAYOUT_I8_OC4IC4) and its per-output-channel scales into ts. */
+static u2net_status store_s8_weight(cv *c, const u2w_options *opt, const cop *op, u2w_tensor *t, u2w_tensor *ts) {
+    int8_t *q;
+    float *sc;
+    u2w_qerr qe;
+    U2_TRY(u2w_quantize_conv(c->a, op->w, op->wshape, &q, &t->size, &sc, &qe));
+    t->dtype = U2_DTYPE_I8;
+    t->layout = U2_LAYOUT_I8_OC4IC4;
+    t->data = q;
+    char *nm = u2w_alloc(c->a, op->wname.n + 7, 1);
+    if (!nm) return u2_fail(U2NET_ERR_NOMEM, "out of memory naming a scale tensor");
+    memcpy(nm, op->wname.p, op->wname.n);
+    memcpy(nm + op->wname.n, ".scale", 7);
+    ts->name.p = nm, ts->name.n = op->wname.n + 6;
+    ts->dtype = U2_DTYPE_F32;
+    ts->layout = U2_LAYOUT_PLAIN;
+    ts->ndim = 1;
+    ts->shape[0] = op->wshape[0];
+    ts->scales = U2_NONE;
+    ts->data = sc;
+    ts->size = (size_t)op->wshape[0] * sizeof(float);
+    c->st->lowered++;
+    if (qe.max_abs > c->st->lowered_max_abs) c->st->lowered_max_abs = qe.max_abs;
+    if (opt->report) {
+        char name[256];
+        snprintf(name, sizeof name, "%.*s", U2W_STR(op->wname));
+        const size_t n = (size_t)op->wshape[0] * op->wshape[1] * op->wshape[2] * op->wshape[3];
+        const u2w_tensor_error e = {name, "i8", n, qe.max_abs, qe.rel_rms, NULL};
+        opt->report(opt->report_user, &e);
+    }
+    return U2NET_OK;
 }
 
 /* ---------------------------------------------------------------- building the file */
@@ -507,43 +597,29 @@ static u2net_status build_graph(cv *c, const u2w_options *opt, uint32_t in_h, ui
         u2w_tensor *t = &g->tensors[g->n_tensors];
         o->weight = g->n_tensors++;
         t->name = op->wname;
-        t->dtype = U2_DTYPE_F32;
         t->ndim = 4;
         memcpy(t->shape, op->wshape, sizeof t->shape);
         t->scales = U2_NONE;
-        t->data = op->w;
-        t->size = (size_t)op->wshape[0] * op->wshape[1] * op->wshape[2] * op->wshape[3] * sizeof(float);
-        if (c->st) c->st->params += t->size / 4;
+        const size_t nw = (size_t)op->wshape[0] * op->wshape[1] * op->wshape[2] * op->wshape[3];
+        const float *w = op->w;
+        if (c->st) c->st->params += nw;
         const char *why = s8_refusal(op, nonneg, opt);
-        u2w_qerr qe = {0, 0};
-        if (!why) { /* int8 weights (packed) + their scales as the next tensor */
-            int8_t *q;
-            float *sc;
-            U2_TRY(u2w_quantize_conv(c->a, op->w, op->wshape, &q, &t->size, &sc, &qe));
-            t->dtype = U2_DTYPE_I8;
-            t->layout = U2_LAYOUT_I8_OC4IC4;
-            t->data = q;
-            t->scales = g->n_tensors;
-            u2w_tensor *ts = &g->tensors[g->n_tensors++];
-            u2w_str sname = {NULL, 0};
-            char *nm = u2w_alloc(c->a, op->wname.n + 7, 1);
-            if (!nm) return u2_fail(U2NET_ERR_NOMEM, "out of memory naming a scale tensor");
-            memcpy(nm, op->wname.p, op->wname.n);
-            memcpy(nm + op->wname.n, ".scale", 7);
-            sname.p = nm, sname.n = op->wname.n + 6;
-            ts->name = sname;
-            ts->dtype = U2_DTYPE_F32;
-            ts->ndim = 1;
-            ts->shape[0] = op->wshape[0];
-            ts->scales = U2_NONE;
-            ts->data = sc;
-            ts->size = (size_t)op->wshape[0] * sizeof(float);
-        }
         if (opt->precision == U2W_PRECISION_INT8 && c->st) {
             if (why) c->st->f32_convs++;
             else c->st->s8_convs++;
         }
-        if (opt->precision == U2W_PRECISION_INT8) report_conv(opt, op, why, &qe);
+        if (opt->precision == U2W_PRECISION_INT8 && !why) { /* int8 weights (packed) + their scales next */
+            t->scales = g->n_tensors;
+            U2_TRY(store_s8_weight(c, opt, op, t, &g->tensors[g->n_tensors++]));
+        } else {
+            u2w_options o32 = *opt;
+            if (o32.precision == U2W_PRECISION_INT8) {
+                o32.precision = U2W_PRECISION_FP32;
+                report_kept(opt, op, why);
+            }
+            U2_TRY(order_weight(c, &o32, op, &w, t));
+            U2_TRY(store_weight(c, &o32, w, nw, t));
+        }
         if (op->b) {
             t = &g->tensors[g->n_tensors];
             o->bias = g->n_tensors++;

@@ -1,7 +1,8 @@
 /* main.c - u2net-weights: convert ONNX models to u2net model files and describe model files.
  *
  *   u2net-weights convert IN.onnx -o OUT.u2n [--name NAME] [--size HxW] [--mean R,G,B] [--std R,G,B]
- *                                           [--pixel-div D] [--mask-output K] [--precision fp32|int8]
+ *                                           [--pixel-div D] [--mask-output K] [--precision fp32|fp16|int8]
+ *                                           [--plain-weights]
  *   u2net-weights info FILE.u2n [--size HxW]
  */
 #include "wtool.h"
@@ -14,10 +15,14 @@
 static int usage(void) {
     fprintf(stderr,
             "usage: u2net-weights convert IN.onnx -o OUT.u2n [--name NAME] [--size HxW] [--mean R,G,B] [--std R,G,B]\n"
-            "                                      [--pixel-div D] [--mask-output K] [--precision fp32|int8]\n"
+            "                                      [--pixel-div D] [--mask-output K] [--precision fp32|fp16|int8]\n"
+            "                                      [--plain-weights]\n"
             "       u2net-weights info FILE.u2n [--size HxW]\n"
             "Defaults are rembg's u2net family: 320x320 (or the ONNX input's fixed size), mean 0.485,0.456,0.406,\n"
-            "std 0.229,0.224,0.225, pixels divided by the image's max. --pixel-div D divides by D instead.\n");
+            "std 0.229,0.224,0.225, pixels divided by the image's max. --pixel-div D divides by D instead.\n"
+            "--precision: how conv weights are stored (fp32 default; fp16 halves the file, computed in fp32;\n"
+            "each tensor's error is printed). --plain-weights: conv weights in [oc, ic, kh, kw] order instead of\n"
+            "the order the SIMD kernels read in place (for builds that predate it).\n");
     return 2;
 }
 
@@ -75,6 +80,24 @@ static int read_file(const char *path, uint8_t **buf, size_t *len) {
     return 1;
 }
 
+/* --precision NAME -> u2w_precision; -1 if unknown. */
+static int parse_precision(const char *s) {
+    if (!strcmp(s, "fp32")) return U2W_PRECISION_FP32;
+    if (!strcmp(s, "fp16")) return U2W_PRECISION_FP16;
+    if (!strcmp(s, "int8")) return U2W_PRECISION_INT8;
+    return -1;
+}
+
+/* One line per tensor stored below float32 (with int8, also one per conv kept float32 and why). */
+static void report_tensor(void *user, const u2w_tensor_error *e) {
+    (void)user;
+    if (e->kept)
+        fprintf(stderr, "  %-4s %-48s %10zu weights  kept float32: %s\n", e->dtype, e->name, e->n, e->kept);
+    else
+        fprintf(stderr, "  %-4s %-48s %10zu weights  max abs error %.3g  relative rms %.3g\n", e->dtype, e->name, e->n,
+                e->max_abs, e->rel_rms);
+}
+
 static int cmd_convert(int argc, char **argv) {
     const char *in = NULL, *out = NULL;
     u2w_options o = u2w_default_options();
@@ -96,10 +119,13 @@ static int cmd_convert(int argc, char **argv) {
             o.pixel_div = strtof(v, NULL), o.scale_by_max = 0, i++;
         } else if (!strcmp(a, "--mask-output") && v) {
             o.mask_output = atoi(v), i++;
+        } else if (!strcmp(a, "--plain-weights")) {
+            o.plain_weights = 1;
         } else if (!strcmp(a, "--precision") && v) {
-            if (!strcmp(v, "fp32")) o.precision = U2W_PRECISION_FP32;
-            else if (!strcmp(v, "int8")) o.precision = U2W_PRECISION_INT8;
-            else return usage();
+            if ((o.precision = parse_precision(v)) < 0) {
+                fprintf(stderr, "u2net-weights: --precision '%s': expected fp32, fp16 or int8\n", v);
+                return 2;
+            }
             i++;
         } else if (a[0] != '-' && !in) in = a;
         else return usage();
@@ -113,13 +139,13 @@ static int cmd_convert(int argc, char **argv) {
         if (dot && dot != name) *dot = 0;
     }
     o.name = name;
+    o.report = report_tensor;
     uint8_t *onnx;
     size_t len;
     if (!read_file(in, &onnx, &len)) return 1;
     uint8_t *model;
     size_t model_len;
     u2w_stats st;
-    o.report = stderr; /* int8: one line per conv with its quantization error */
     u2net_status s = u2w_convert(onnx, len, &o, &model, &model_len, &st);
     free(onnx);
     if (s != U2NET_OK) {
@@ -139,8 +165,12 @@ static int cmd_convert(int argc, char **argv) {
             "%zu float16 tensors widened; %llu parameters; %zu bytes\n",
             out, st.onnx_nodes, st.ops, st.bn_folded, st.relu_fused, st.folded, st.f16_tensors,
             (unsigned long long)st.params, model_len);
+    if (st.lowered)
+        fprintf(stderr, "%zu weight tensors stored as %s; largest error %.3g\n", st.lowered,
+                o.precision == U2W_PRECISION_FP16 ? "float16" : o.precision == U2W_PRECISION_INT8 ? "int8" : "?",
+                st.lowered_max_abs);
     if (o.precision == U2W_PRECISION_INT8)
-        fprintf(stderr, "%s: int8 weights for %zu convs, %zu kept float\n", out, st.s8_convs, st.f32_convs);
+        fprintf(stderr, "int8: %zu convs int8, %zu kept float32\n", st.s8_convs, st.f32_convs);
     return 0;
 }
 

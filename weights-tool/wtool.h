@@ -9,6 +9,25 @@
 
 #include <stdio.h>
 
+/* How conv weights are stored (--precision). Biases always stay float32. */
+typedef enum {
+    U2W_PRECISION_FP32 = 0,    /* as converted */
+    U2W_PRECISION_FP16 = 1,    /* IEEE binary16, round to nearest even; computed in float32 */
+    U2W_PRECISION_INT8 = 2,    /* per-output-channel symmetric int8 where the input is provably >= 0
+                                  (docs/quantization.md); the other convs stay float32 */
+    U2W_PRECISION_COUNT
+} u2w_precision;
+
+/* What storing one tensor at a lower precision cost (u2w_options.report). */
+typedef struct {
+    const char *name;          /* the tensor's name */
+    const char *dtype;         /* what it is stored as: "f16", "i8" */
+    size_t n;                  /* elements */
+    double max_abs;            /* largest |stored - float32| */
+    double rel_rms;            /* sqrt(sum (stored - float32)^2 / sum float32^2) */
+    const char *kept;          /* int8: why this conv's weight stays float32 (dtype "f32"), else NULL */
+} u2w_tensor_error;
+
 typedef struct {
     const char *name;          /* model name stored in the file (NULL: "model") */
     int input_h, input_w;      /* training input size; 0: the ONNX input's fixed size, else 320x320 */
@@ -17,15 +36,16 @@ typedef struct {
     float pixel_div;
     int mask_output;           /* which graph output is the mask */
     int output_kind;           /* enum u2_output_kind */
-    int precision;             /* enum u2w_precision: how conv weights are stored */
+    int precision;             /* u2w_precision of conv weights */
+    int plain_weights;         /* 1: conv weights in the plain [oc, ic, kh, kw] order (readable by builds
+                                  before U2_LAYOUT_OC8); 0: ungrouped stride-1 convs packed as the SIMD
+                                  kernels read them, so a model maps them in place */
     int s8_min_oc;             /* int8: convs with fewer output channels stay float (side outputs) */
-    FILE *report;              /* int8: one line per conv (precision, quantization error), or NULL */
+    /* Called for every tensor stored below float32, and with int8 for every conv kept float (NULL: not
+     * called). */
+    void (*report)(void *user, const u2w_tensor_error *e);
+    void *report_user;
 } u2w_options;
-
-typedef enum {
-    U2W_PRECISION_FP32 = 0,
-    U2W_PRECISION_INT8 = 2,    /* per-output-channel int8 weights where the input is provably >= 0 */
-} u2w_precision;
 
 /* What the conversion did (for the tool's summary line). */
 typedef struct {
@@ -34,7 +54,9 @@ typedef struct {
     size_t bn_folded;          /* BatchNormalization nodes folded into their Conv */
     size_t relu_fused;         /* Relu nodes fused into their Conv or Add */
     size_t folded;             /* shape arithmetic, Constant, Cast, Identity, Dropout nodes that disappeared */
-    size_t f16_tensors;        /* weights stored as float16 in the ONNX file (written as float32) */
+    size_t f16_tensors;        /* weights stored as float16 in the ONNX file (widened to float32) */
+    size_t lowered;            /* tensors written below float32 (--precision) */
+    double lowered_max_abs;    /* the largest error among them */
     size_t s8_convs, f32_convs; /* with --precision int8: convs stored as int8 / kept float */
     uint64_t params;
 } u2w_stats;

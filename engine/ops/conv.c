@@ -62,7 +62,7 @@ static void row_madd_strided(float *y, const float *s, int sw, float w, int n) {
     for (int x = 0; x < n; x++) y[x] += w * s[(size_t)x * sw];
 }
 
-void u2_ref_conv(const u2_conv_args *a, int oc0, int oc1) {
+void u2_ref_conv(const u2_conv_args *a, int oc0, int oc1, int oy0, int oy1) {
     const int icg = a->ic / a->groups, ocg = a->oc / a->groups;
     const int taps = a->kh * a->kw;
     const size_t in_plane = (size_t)a->ih * a->iw, out_plane = (size_t)a->oh * a->ow;
@@ -81,7 +81,7 @@ void u2_ref_conv(const u2_conv_args *a, int oc0, int oc1) {
         for (int k = 0; k < nb; k++) wb[k] = a->w + (size_t)(oc + k) * icg * taps;
         const float *xg = a->x + (size_t)g * icg * in_plane;
 
-        for (int oy = 0; oy < a->oh; oy++) {
+        for (int oy = oy0; oy < oy1; oy++) {
             float *yr[OCB];
             for (int k = 0; k < nb; k++) {
                 yr[k] = a->y + (size_t)(oc + k) * out_plane + (size_t)oy * a->ow;

@@ -8,13 +8,16 @@
 
 #include "kernels.h"
 
-void u2_ref_conv(const u2_conv_args *a, int oc0, int oc1);
+void u2_ref_conv(const u2_conv_args *a, int oc0, int oc1, int oy0, int oy1);
 void u2_ref_maxpool(const u2_pool_args *a, int c0, int c1);
 void u2_ref_resize(const u2_resize_args *a, int c0, int c1);
 void u2_ref_add(const float *a, const float *b, float *y, size_t i0, size_t i1, int relu);
 void u2_ref_sigmoid(const float *x, float *y, size_t i0, size_t i1);
 void u2_ref_relu(const float *x, float *y, size_t i0, size_t i1);
 
+/* Linear resize along one axis: output position x reads source positions i0, i1 with weight t on i1
+ * (resize.c; faster resize kernels use it so that they compute the very same coordinates). */
+void u2_resize_linear_taps(int coord, int x, float scale, int in, int out, int *i0, int *i1, float *t);
 /* int8 conv (engine/quant.h): units [u0, u1) (kernels.h); the specification of every int8 kernel. */
 size_t u2_ref_s8_conv_scratch(const u2_s8conv_args *a);
 void u2_ref_s8_conv(const u2_s8conv_args *a, int u0, int u1);

@@ -29,7 +29,7 @@ static float src_coord(int coord, int x, float scale, int in, int out) {
 }
 
 /* Linear: the two source indices and the weight of the second, per output position. */
-static void linear_taps(int coord, int x, float scale, int in, int out, int *i0, int *i1, float *t) {
+void u2_resize_linear_taps(int coord, int x, float scale, int in, int out, int *i0, int *i1, float *t) {
     float s = src_coord(coord, x, scale, in, out);
     if (s < 0.0f) s = 0.0f;
     if (s > (float)(in - 1)) s = (float)(in - 1);
@@ -68,12 +68,12 @@ void u2_ref_resize(const u2_resize_args *a, int c0, int c1) {
             }
             int y0, y1;
             float ty;
-            linear_taps(a->coord, oy, a->scale_h, a->ih, a->oh, &y0, &y1, &ty);
+            u2_resize_linear_taps(a->coord, oy, a->scale_h, a->ih, a->oh, &y0, &y1, &ty);
             const float *r0 = xp + (size_t)y0 * a->iw, *r1 = xp + (size_t)y1 * a->iw;
             for (int ox = 0; ox < a->ow; ox++) {
                 int x0, x1;
                 float tx;
-                linear_taps(a->coord, ox, a->scale_w, a->iw, a->ow, &x0, &x1, &tx);
+                u2_resize_linear_taps(a->coord, ox, a->scale_w, a->iw, a->ow, &x0, &x1, &tx);
                 float top = r0[x0] + (r0[x1] - r0[x0]) * tx;
                 float bot = r1[x0] + (r1[x1] - r1[x0]) * tx;
                 yr[ox] = top + (bot - top) * ty;

@@ -17,6 +17,9 @@
 /* "HxW" -> h, w (1..32768 each); 0 if malformed. */
 int u2_cli_parse_size(const char *s, int *h, int *w);
 
+/* "N" -> 1..1024; 0 if malformed. */
+int u2_cli_parse_threads(const char *s, int *n);
+
 /* Whole file into memory (malloc'ed). 0 on failure, with a message on stderr. */
 int u2_cli_read_file(const char *path, uint8_t **buf, size_t *len);
 

@@ -1,4 +1,4 @@
-/* cmd_infer.c - `u2net infer -m MODEL.u2n -i INPUT.f32 --size HxW -o PREFIX [-t THREADS]`
+/* cmd_infer.c - `u2net infer -m MODEL.u2n -i INPUT.f32 --size HxW -o PREFIX [--threads N]`
  * Reads a raw little-endian float32 NCHW tensor [1, C, H, W] (already normalized), runs the network and
  * writes every output, in graph output order, as PREFIX0.f32, PREFIX1.f32, ... (raw little-endian
  * float32 [1, c, h, w]). Outside checks rely on exactly this interface. */
@@ -9,8 +9,9 @@
 #include <string.h>
 
 static int infer_usage(void) {
-    fprintf(stderr, "usage: u2net infer -m MODEL.u2n -i INPUT.f32 --size HxW -o PREFIX [-t THREADS]\n"
-                    "  INPUT.f32: raw little-endian float32 [1, C, H, W], normalized; writes PREFIX0.f32, ...\n");
+    fprintf(stderr, "usage: u2net infer -m MODEL.u2n -i INPUT.f32 --size HxW -o PREFIX [--threads N]\n"
+                    "  INPUT.f32: raw little-endian float32 [1, C, H, W], normalized; writes PREFIX0.f32, ...\n"
+                    "  --threads N (or -t N): worker threads; default $U2NET_THREADS, else the CPUs this process may use\n");
     return 2;
 }
 
@@ -33,9 +34,11 @@ int u2_cmd_infer(int argc, char **argv) {
                 fprintf(stderr, "u2net infer: --size '%s' is not HxW (e.g. 320x320)\n", v);
                 return 2;
             }
-        } else if (!strcmp(a, "-t")) {
-            threads = atoi(v);
-            if (threads < 1) return infer_usage();
+        } else if (!strcmp(a, "-t") || !strcmp(a, "--threads")) {
+            if (!u2_cli_parse_threads(v, &threads)) {
+                fprintf(stderr, "u2net infer: %s '%s' is not a thread count (1..1024)\n", a, v);
+                return 2;
+            }
         } else return infer_usage();
     }
     if (!model_path || !input_path || !prefix || !h) return infer_usage();

@@ -20,6 +20,15 @@ int u2_cli_parse_size(const char *s, int *h, int *w) {
     return 1;
 }
 
+int u2_cli_parse_threads(const char *s, int *n) {
+    char *end;
+    if (!s || *s < '0' || *s > '9') return 0;
+    long v = strtol(s, &end, 10);
+    if (*end || v < 1 || v > 1024) return 0;
+    *n = (int)v;
+    return 1;
+}
+
 int u2_cli_read_file(const char *path, uint8_t **buf, size_t *len) {
     FILE *f = fopen(path, "rb");
     if (!f) {

@@ -73,4 +73,18 @@ expect infer_corrupted_model 1 "corrupted" "$B/u2net" infer -m "$T/bad.u2n" -i "
 head -c 3000 "$T/a.u2n" >"$T/short.u2n"
 expect infer_truncated_model 1 "truncated" "$B/u2net" infer -m "$T/short.u2n" -i "$T/in.f32" --size 33x47 -o "$T/o_"
 expect unknown_command 2 "unknown command" "$B/u2net" frobnicate
+
+# ---- precision, kernel sets, threads
+expect convert_bad_precision 2 "expected fp32 or fp16" "$B/u2net-weights" convert "$ONNX" -o "$T/x.u2n" --precision fp8
+expect convert_fp16 0 "stored as float16" "$B/u2net-weights" convert "$ONNX" -o "$T/h.u2n" --precision fp16
+if grep -q "max abs error" "$T/err.txt"; then ok convert_fp16_reports_tensors; else fail convert_fp16_reports_tensors "no per-tensor error lines"; fi
+expect info_cpu 0 "" "$B/u2net" info --cpu
+if grep -q "^chosen: " "$T/out.txt" && grep -q "^kernel sets: .*generic" "$T/out.txt"; then ok info_cpu_lists_sets; else fail info_cpu_lists_sets "$(head -c 300 "$T/out.txt")"; fi
+expect info_usage 2 "usage" "$B/u2net" info
+expect info_unknown_isa 1 "U2NET_ISA=sse9: no such kernel set" env U2NET_ISA=sse9 "$B/u2net" info --cpu
+expect infer_unknown_isa 1 "U2NET_ISA=sse9" env U2NET_ISA=sse9 "$B/u2net" infer -m "$T/a.u2n" -i "$T/in.f32" --size 33x47 -o "$T/o_"
+expect info_generic 0 "" env U2NET_ISA=generic "$B/u2net" info --cpu
+if grep -q "^chosen: *generic" "$T/out.txt"; then ok info_forced_generic; else fail info_forced_generic "$(grep chosen "$T/out.txt")"; fi
+expect info_bad_threads 1 "U2NET_THREADS='lots'" env U2NET_THREADS=lots "$B/u2net" info --cpu
+expect infer_bad_threads 2 "not a thread count" "$B/u2net" infer -m "$T/a.u2n" -i "$T/in.f32" --size 33x47 -o "$T/o_" --threads 0
 exit 0

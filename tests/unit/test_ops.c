@@ -64,7 +64,7 @@ static void run_conv_case(const conv_case *k, const u2_kernels *kt, int split) {
     u2_conv_args a = {.x = x, .ic = k->ic, .ih = k->ih, .iw = k->iw, .y = y, .oc = k->oc, .oh = oh, .ow = ow,
                       .w = w, .b = k->bias ? b : NULL, .kh = k->kh, .kw = k->kw, .sh = k->sh, .sw = k->sw,
                       .pt = k->pt, .pl = k->pl, .dh = k->dh, .dw = k->dw, .groups = k->g, .relu = k->relu};
-    void (*fn)(const u2_conv_args *, int, int) = kt ? kt->conv : u2_ref_conv;
+    void (*fn)(const u2_conv_args *, int, int, int, int) = kt ? kt->conv : u2_ref_conv;
     void *packed = NULL, *scratch = NULL;
     if (kt && kt->conv_prepare) {
         u2net_status s = kt->conv_prepare(&a, &packed);
@@ -72,13 +72,14 @@ static void run_conv_case(const conv_case *k, const u2_kernels *kt, int split) {
         a.packed = packed;
     }
     if (kt && kt->conv_scratch) a.scratch = scratch = u2_malloc_aligned(kt->conv_scratch(&a) + 64);
-    if (split) { /* three uneven slices of output channels must give the same result as one call */
-        int c1 = k->oc / 3, c2 = k->oc - 1;
-        fn(&a, 0, c1);
-        fn(&a, c1, c2);
-        fn(&a, c2, k->oc);
+    if (split) { /* uneven slices of output channels and rows must give the same result as one call */
+        int c1 = k->oc / 3, c2 = k->oc - 1, r1 = oh / 2;
+        fn(&a, 0, c1, 0, oh);
+        fn(&a, c1, c2, 0, r1);
+        fn(&a, c1, c2, r1, oh);
+        fn(&a, c2, k->oc, 0, oh);
     } else {
-        fn(&a, 0, k->oc);
+        fn(&a, 0, k->oc, 0, oh);
     }
     double worst = 0;
     size_t at = 0;

@@ -1,4 +1,4 @@
-/* conv_s8_avx512.c - int8 conv with AVX-512 VNNI: s8_conv_4x96__avx512vnni.
+/* s8_conv_avx512.c - int8 conv with AVX-512 VNNI: s8_conv_4x96__avx512vnni.
  *
  * Tile: 4 output channels x 96 virtual pixels (6 zmm of 16 pixels, engine/kernels/s8_band.h) = 24 int32
  * accumulators. For each (input channel group, tap): 6 activation loads (16 pixels x 4 u8 each), 4
@@ -183,7 +183,8 @@ static void s8_conv_4x96__avx512vnni(const u2_s8conv_args *a, int u0, int u1) {
     }
 }
 
-void u2_s8_install_avx512vnni(u2_kernels *k) {
+void u2_install_s8_avx512vnni(u2_kernels *k) {
+    k->s8_isa = "avx512vnni";
     k->s8_conv_scratch = s8_conv_scratch_avx512vnni;
     k->s8_conv = s8_conv_4x96__avx512vnni;
 }

@@ -1,0 +1,89 @@
+/* bench_conv.c - the conv kernels alone, one thread, on the layer shapes U²-Net spends its time in
+ * (3x3, dilation 1..8, 320x320 down to 10x10): GMAC/s of every kernel set this CPU runs, best of N runs.
+ * For tuning kernels; `make bench` reports whole networks (bench/bench_engine.c).
+ *
+ *   build/bench_conv [RUNS] [ISA]        e.g. build/bench_conv 5 avx512 */
+#include "kernels.h"
+#include "ops/ops.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <time.h>
+
+typedef struct {
+    int ic, oc, hw, d;
+    const char *where;
+} shape;
+
+static const shape shapes[] = {
+    {64, 64, 320, 1, "U2-Net En_1"},   {128, 64, 320, 1, "De_1, U2-NetP"}, {32, 64, 320, 1, "U2-NetP"},
+    {64, 16, 320, 1, "U2-NetP"},       {16, 16, 160, 1, "U2-NetP"},        {64, 128, 160, 1, "U2-Net En_2"},
+    {128, 256, 80, 1, "U2-Net En_3"},  {256, 512, 40, 1, "U2-Net En_4"},  {512, 512, 20, 1, "U2-Net En_5"},
+    {512, 256, 20, 4, "En_5 d4"},      {256, 256, 20, 8, "En_5 d8"},      {512, 512, 10, 1, "U2-Net En_6"},
+    {256, 256, 10, 8, "En_6 d8"},      {3, 64, 320, 1, "first conv"},     {64, 1, 320, 1, "side 1"},
+};
+
+static double now(void) {
+    struct timespec t;
+    clock_gettime(CLOCK_MONOTONIC, &t);
+    return (double)t.tv_sec + (double)t.tv_nsec * 1e-9;
+}
+
+static float *rnd(size_t n) {
+    float *p = u2_malloc_aligned(n * sizeof *p);
+    uint32_t s = 12345;
+    for (size_t i = 0; i < n; i++) {
+        s = s * 1664525u + 1013904223u;
+        p[i] = (float)(s >> 8) / 16777216.0f - 0.5f;
+    }
+    return p;
+}
+
+static double run(const u2_kernels *k, const shape *sh, int runs) {
+    u2_conv_args a = {.ic = sh->ic, .ih = sh->hw, .iw = sh->hw, .oc = sh->oc, .oh = sh->hw, .ow = sh->hw, .kh = 3,
+                      .kw = 3, .sh = 1, .sw = 1, .pt = sh->d, .pl = sh->d, .dh = sh->d, .dw = sh->d, .groups = 1, .relu = 1};
+    const size_t plane = (size_t)sh->hw * sh->hw;
+    float *x = rnd((size_t)sh->ic * plane), *w = rnd((size_t)sh->oc * sh->ic * 9), *b = rnd((size_t)sh->oc);
+    float *y = u2_malloc_aligned((size_t)sh->oc * plane * sizeof(float));
+    a.x = x, a.w = w, a.b = b, a.y = y;
+    void *packed = NULL, *scratch = NULL;
+    if (k->conv_prepare && k->conv_prepare(&a, &packed) != U2NET_OK) return 0;
+    a.packed = packed;
+    if (k->conv_scratch) a.scratch = scratch = u2_malloc_aligned(k->conv_scratch(&a) + 64);
+    double best = 1e30;
+    for (int r = 0; r < runs; r++) {
+        double t = now();
+        k->conv(&a, 0, a.oc, 0, a.oh);
+        t = now() - t;
+        if (t < best) best = t;
+    }
+    if (packed) k->conv_release(packed);
+    u2_free_aligned(scratch);
+    u2_free_aligned(x), u2_free_aligned(w), u2_free_aligned(b), u2_free_aligned(y);
+    return (double)sh->ic * sh->oc * 9 * (double)plane / best / 1e9;
+}
+
+int main(int argc, char **argv) {
+    int runs = argc > 1 ? atoi(argv[1]) : 3;
+    const char *only = argc > 2 ? argv[2] : NULL;
+    if (runs < 1) runs = 1;
+    printf("%-16s %4s %4s %4s %2s", "layer", "ic", "oc", "hw", "d");
+    for (int i = 0; u2_kernels_name_at(i); i++) {
+        const char *n = u2_kernels_name_at(i);
+        if (u2_kernels_by_name(n) && (!only || !strcmp(only, n))) printf(" %12s", n);
+    }
+    printf("   (GMAC/s, best of %d)\n", runs);
+    for (size_t s = 0; s < sizeof shapes / sizeof shapes[0]; s++) {
+        const shape *sh = &shapes[s];
+        printf("%-16s %4d %4d %4d %2d", sh->where, sh->ic, sh->oc, sh->hw, sh->d);
+        fflush(stdout);
+        for (int i = 0; u2_kernels_name_at(i); i++) {
+            const u2_kernels *k = u2_kernels_by_name(u2_kernels_name_at(i));
+            if (!k || (only && strcmp(only, k->isa))) continue;
+            printf(" %12.1f", run(k, sh, runs));
+            fflush(stdout);
+        }
+        printf("\n");
+    }
+    return 0;
+}

@@ -1,0 +1,118 @@
+/* bench_engine.c - one configuration of the engine bench, in its own process so that peak RSS is its
+ * own: load a model, make a context with N threads, run one input N times, and print one JSON line:
+ *   load_ms     u2net_model_load + u2net_ctx_init (open -> ready to run: checks, packing, threads)
+ *   first_ms    the first run (memory plan, arena allocation and first touch, cold caches)
+ *   min_ms, median_ms over the following runs; gmac at this size, gmacs = gmac / min
+ *   maxrss_mb   getrusage ru_maxrss; vmhwm_mb: VmHWM of /proc/self/status (the same on Linux)
+ * bench/bench_engine.py runs it for every model x precision x thread count, next to ONNX Runtime.
+ *
+ *   build/bench_engine MODEL.u2n [--size HxW] [--threads N] [--runs N] [--input FILE.f32]   */
+#include "plan.h"
+#include "u2net.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <sys/resource.h>
+#include <time.h>
+
+static double now_ms(void) {
+    struct timespec t;
+    clock_gettime(CLOCK_MONOTONIC, &t);
+    return (double)t.tv_sec * 1e3 + (double)t.tv_nsec / 1e6;
+}
+
+static int cmp_d(const void *a, const void *b) {
+    double x = *(const double *)a, y = *(const double *)b;
+    return x < y ? -1 : x > y;
+}
+
+static double vmhwm_mb(void) {
+    FILE *f = fopen("/proc/self/status", "r");
+    char line[256];
+    double kb = 0;
+    while (f && fgets(line, sizeof line, f))
+        if (sscanf(line, "VmHWM: %lf", &kb) == 1) break;
+    if (f) fclose(f);
+    return kb / 1024.0;
+}
+
+static int die(const char *what, u2net_status s) {
+    fprintf(stderr, "bench_engine: %s: %s (%s)\n", what, u2net_last_error(), u2net_status_str(s));
+    return 1;
+}
+
+int main(int argc, char **argv) {
+    const char *path = NULL, *input = NULL;
+    int h = 0, w = 0, threads = 0, runs = 10;
+    for (int i = 1; i < argc; i++) {
+        const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
+        if (!strcmp(a, "--size") && v) {
+            if (sscanf(v, "%dx%d", &h, &w) != 2) return 2;
+            i++;
+        } else if (!strcmp(a, "--threads") && v) threads = atoi(v), i++;
+        else if (!strcmp(a, "--runs") && v) runs = atoi(v), i++;
+        else if (!strcmp(a, "--input") && v) input = v, i++;
+        else if (a[0] != '-' && !path) path = a;
+        else {
+            fprintf(stderr, "usage: bench_engine MODEL.u2n [--size HxW] [--threads N] [--runs N] [--input FILE.f32]\n");
+            return 2;
+        }
+    }
+    if (!path || runs < 1 || runs > 1000) return 2;
+
+    double t0 = now_ms();
+    u2net_model *m;
+    u2net_status s = u2net_model_load(path, &m);
+    if (s != U2NET_OK) return die("loading the model", s);
+    u2net_ctx_params p = u2net_ctx_default_params();
+    p.n_threads = threads;
+    u2net_ctx *ctx;
+    if ((s = u2net_ctx_init(m, &p, &ctx)) != U2NET_OK) return die("creating a context", s);
+    const double load_ms = now_ms() - t0;
+
+    u2net_model_info info;
+    u2net_model_get_info(m, &info);
+    if (!h) h = info.norm.input_h, w = info.norm.input_w;
+    const size_t n = (size_t)info.input_channels * (size_t)h * (size_t)w;
+    float *x = malloc(n * sizeof *x);
+    if (!x) return 1;
+    if (input) {
+        FILE *f = fopen(input, "rb");
+        size_t got = f ? fread(x, sizeof *x, n, f) : 0;
+        if (f) fclose(f);
+        if (got != n) {
+            fprintf(stderr, "bench_engine: %s: expected %zu float32 values\n", input, n);
+            return 1;
+        }
+    } else { /* a smooth deterministic image, normalized-looking */
+        for (size_t i = 0; i < n; i++) x[i] = (float)((i * 2654435761u) >> 24) / 128.0f - 1.0f;
+    }
+    u2_plan plan;
+    if ((s = u2_plan_build(m, h, w, &plan)) != U2NET_OK) return die("planning", s);
+    const double gmac = (double)plan.macs / 1e9;
+    u2_plan_free(&plan);
+
+    t0 = now_ms();
+    if ((s = u2net_run(ctx, x, h, w)) != U2NET_OK) return die("running", s);
+    const double first = now_ms() - t0;
+    double *t = malloc((size_t)runs * sizeof *t);
+    for (int r = 0; r < runs; r++) {
+        t0 = now_ms();
+        if ((s = u2net_run(ctx, x, h, w)) != U2NET_OK) return die("running", s);
+        t[r] = now_ms() - t0;
+    }
+    qsort(t, (size_t)runs, sizeof *t, cmp_d);
+    struct rusage ru;
+    getrusage(RUSAGE_SELF, &ru);
+    const char *isa = getenv("U2NET_ISA");
+    printf("{\"model\": \"%s\", \"name\": \"%s\", \"isa\": \"%s\", \"threads\": %d, \"h\": %d, \"w\": %d, \"gmac\": %.3f, "
+           "\"load_ms\": %.2f, \"first_ms\": %.2f, \"min_ms\": %.2f, \"median_ms\": %.2f, \"runs\": %d, \"gmacs\": %.1f, "
+           "\"maxrss_mb\": %.1f, \"vmhwm_mb\": %.1f}\n",
+           path, info.name, isa && *isa ? isa : "auto", threads, h, w, gmac, load_ms, first, t[0], t[runs / 2], runs,
+           gmac / (t[0] / 1e3), (double)ru.ru_maxrss / 1024.0, vmhwm_mb());
+    free(t);
+    free(x);
+    u2net_ctx_free(ctx);
+    u2net_model_free(m);
+    return 0;
+}

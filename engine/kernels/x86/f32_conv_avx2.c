@@ -1,0 +1,130 @@
+/* f32_conv_avx2.c - float32 convolution for AVX2 + FMA (the AWS Lambda x86 baseline): register tiles of
+ * 4 output channels x 3 vectors of 8 output pixels (f32_conv_4x24__avx2), a block of 8 channels being two
+ * tiles; weights packed once at load (conv_tile.h explains the layout and the order of the sums). 16 ymm registers hold 12 accumulators,
+ * 3 input vectors and a broadcast weight, so a tap whose lanes are all inside the image (most of them)
+ * runs on plain loads; taps at the borders use vmaskmovps, whose masks cost registers, in a second
+ * loop. Stride > 1 and grouped convs go to the reference. */
+#include "kernels/conv_tile.h"
+
+#include <immintrin.h>
+
+#define VL 8
+#define MB U2_OC8                  /* output channels per block: two tiles of 4 */
+#define TM 4                      /* channels per tile */
+#define RMAX 8                    /* most vectors in a tile */
+
+/* Lane masks (sign bits) from the low 8 bits of a u2_tile_vec mask. */
+static inline __m256i lane_mask(unsigned bits) {
+    return _mm256_sllv_epi32(_mm256_set1_epi32((int)bits), _mm256_setr_epi32(31, 30, 29, 28, 27, 26, 25, 24));
+}
+
+/* acc[m][r] over all taps and input channels for M channels at oc, R vectors v, then bias, ReLU, store.
+ * w: the packed block's column for channel oc; ws: the block's width (its row stride). */
+static inline __attribute__((always_inline)) void tile(const u2_tile_job *j, const float *w, int ws, int oc,
+                                                      const u2_tile_vec *v, const int M, const int R) {
+    __m256 acc[TM][RMAX];
+#pragma GCC unroll 4
+    for (int m = 0; m < M; m++) {
+        const __m256 b = _mm256_set1_ps(j->bias ? j->bias[oc + m] : 0.0f);
+#pragma GCC unroll 8
+        for (int r = 0; r < R; r++) acc[m][r] = b;
+    }
+    const int ic = j->ic;
+    const size_t plane = j->in_plane;
+    for (int ky = 0; ky < j->kh; ky++) {
+        for (int kx = 0; kx < j->kw; kx++) {
+            const int t = ky * j->kw + kx;
+            unsigned k[RMAX], any = 0, all = 0xFF;
+#pragma GCC unroll 8
+            for (int r = 0; r < R; r++) {
+                k[r] = (unsigned)(v[r].row[ky] & v[r].col[kx]) & 0xFF;
+                any |= k[r];
+                all &= k[r];
+            }
+            if (!any) continue;
+            const float *xp[RMAX];
+#pragma GCC unroll 8
+            for (int r = 0; r < R; r++) xp[r] = j->x + (ptrdiff_t)v[r].in + j->tap_off[t];
+            const float *wt = w + (size_t)t * ic * ws;
+            if (all == 0xFF) {
+                for (int c = 0; c < ic; c++) {
+                    __m256 xv[RMAX];
+#pragma GCC unroll 8
+                    for (int r = 0; r < R; r++) xv[r] = _mm256_loadu_ps(xp[r] + c * plane);
+#pragma GCC unroll 4
+                    for (int m = 0; m < M; m++) {
+                        const __m256 wv = _mm256_broadcast_ss(wt + (size_t)c * ws + m);
+#pragma GCC unroll 8
+                        for (int r = 0; r < R; r++) acc[m][r] = _mm256_fmadd_ps(wv, xv[r], acc[m][r]);
+                    }
+                }
+            } else {
+                __m256i km[RMAX];
+#pragma GCC unroll 8
+                for (int r = 0; r < R; r++) km[r] = lane_mask(k[r]);
+                for (int c = 0; c < ic; c++) {
+                    __m256 xv[RMAX];
+#pragma GCC unroll 8
+                    for (int r = 0; r < R; r++) xv[r] = _mm256_maskload_ps(xp[r] + c * plane, km[r]);
+#pragma GCC unroll 4
+                    for (int m = 0; m < M; m++) {
+                        const __m256 wv = _mm256_broadcast_ss(wt + (size_t)c * ws + m);
+#pragma GCC unroll 8
+                        for (int r = 0; r < R; r++) acc[m][r] = _mm256_fmadd_ps(wv, xv[r], acc[m][r]);
+                    }
+                }
+            }
+        }
+    }
+#pragma GCC unroll 4
+    for (int m = 0; m < M; m++) {
+        float *yp = j->y + (size_t)(oc + m) * j->out_plane;
+#pragma GCC unroll 8
+        for (int r = 0; r < R; r++) {
+            __m256 o = acc[m][r];
+            if (j->relu) o = _mm256_max_ps(o, _mm256_setzero_ps());
+            if (v[r].valid == 0xFF) _mm256_storeu_ps(yp + v[r].out, o);
+            else if (v[r].valid) _mm256_maskstore_ps(yp + v[r].out, lane_mask(v[r].valid), o);
+        }
+    }
+}
+
+#define TILE_FN(M, R)                                                                                      \
+    static void tile_##M##x##R(const u2_tile_job *j, const float *w, int ws, int oc, const u2_tile_vec *v) { \
+        tile(j, w, ws, oc, v, M, R);                                                                       \
+    }
+TILE_FN(4, 3) TILE_FN(4, 2) TILE_FN(4, 1) TILE_FN(1, 6) TILE_FN(2, 4) TILE_FN(3, 3) TILE_FN(1, 3) TILE_FN(2, 3)
+
+/* 8 channels (a whole block) or 5..7 (a partial one) as a tile of 4 and one of the rest, same vectors */
+#define PAIR_FN(M, R, REST)                                                                                  \
+    static void pair_##M##x##R(const u2_tile_job *j, const float *w, int ws, int oc, const u2_tile_vec *v) { \
+        tile(j, w, ws, oc, v, 4, R);                                                                         \
+        tile_##REST(j, w + 4, ws, oc + 4, v);                                                                \
+    }
+PAIR_FN(8, 3, 4x3) PAIR_FN(8, 2, 4x2) PAIR_FN(8, 1, 4x1) PAIR_FN(5, 3, 1x3) PAIR_FN(6, 3, 2x3) PAIR_FN(7, 3, 3x3)
+
+static const u2_tile_set tiles = {
+    .vl = VL, .mb = MB, .full_r = 3, .full = {0, pair_8x1, pair_8x2, pair_8x3},
+    .part_r = {0, 6, 4, 3, 3, 3, 3, 3},
+    .part = {0, tile_1x6, tile_2x4, tile_3x3, tile_4x3, pair_5x3, pair_6x3, pair_7x3},
+};
+
+static void f32_conv_4x24__avx2(const u2_conv_args *a, int oc0, int oc1, int oy0, int oy1) {
+    if (!a->packed) {
+        u2_ref_conv(a, oc0, oc1, oy0, oy1);
+        return;
+    }
+    u2_tile_conv(a, oc0, oc1, oy0, oy1, &tiles);
+}
+
+/* ---------------------------------------------------------------- table entries */
+
+static u2net_status conv_prepare(const u2_conv_args *a, void **packed) { return u2_tile_pack(a, packed); }
+
+void u2_install_f32_conv_avx2(u2_kernels *k) {
+    k->conv_prepare = conv_prepare;
+    k->conv_release = u2_tile_release;
+    k->conv_scratch = u2_tile_scratch;
+    k->conv_oc_grain = MB;
+    k->conv = f32_conv_4x24__avx2;
+}

@@ -1,0 +1,81 @@
+/* f32_ops_avx512.c - the float32 ops around the convs, for AVX-512: add (+ReLU), ReLU, 2x2 stride-2
+ * max-pooling (U²-Net's only pooling; others go to the reference), bilinear resize (resize_rows.h). */
+#include "kernels.h"
+#include "ops/ops.h"
+
+#include <immintrin.h>
+
+#define U2_RR_VL 16
+#include "kernels/resize_rows.h"
+
+static void f32_add_16__avx512(const float *a, const float *b, float *y, size_t i0, size_t i1, int relu) {
+    const __m512 z = _mm512_setzero_ps();
+    size_t i = i0;
+    for (; i + 16 <= i1; i += 16) {
+        __m512 v = _mm512_add_ps(_mm512_loadu_ps(a + i), _mm512_loadu_ps(b + i));
+        _mm512_storeu_ps(y + i, relu ? _mm512_max_ps(v, z) : v); /* max(NaN, 0) is 0, as v > 0 ? v : 0 */
+    }
+    if (i < i1) {
+        const __mmask16 k = (__mmask16)((1u << (i1 - i)) - 1);
+        __m512 v = _mm512_add_ps(_mm512_maskz_loadu_ps(k, a + i), _mm512_maskz_loadu_ps(k, b + i));
+        _mm512_mask_storeu_ps(y + i, k, relu ? _mm512_max_ps(v, z) : v);
+    }
+}
+
+static void f32_relu_16__avx512(const float *x, float *y, size_t i0, size_t i1) {
+    const __m512 z = _mm512_setzero_ps();
+    size_t i = i0;
+    for (; i + 16 <= i1; i += 16) _mm512_storeu_ps(y + i, _mm512_max_ps(_mm512_loadu_ps(x + i), z));
+    if (i < i1) {
+        const __mmask16 k = (__mmask16)((1u << (i1 - i)) - 1);
+        _mm512_mask_storeu_ps(y + i, k, _mm512_max_ps(_mm512_maskz_loadu_ps(k, x + i), z));
+    }
+}
+
+/* max(a, b) as the reference writes it (b > a ? b : a): keeps a when b is NaN. */
+static inline __m512 vmax(__m512 a, __m512 b) { return _mm512_max_ps(b, a); }
+
+/* 2x2 windows, stride 2, no padding (ceil mode may leave a last row or column of one). */
+static void f32_maxpool2x2_16__avx512(const u2_pool_args *a, int c0, int c1) {
+    if (a->kh != 2 || a->kw != 2 || a->sh != 2 || a->sw != 2 || a->pt != 0 || a->pl != 0) {
+        u2_ref_maxpool(a, c0, c1);
+        return;
+    }
+    const __m512i even = _mm512_setr_epi32(0, 2, 4, 6, 8, 10, 12, 14, 16, 18, 20, 22, 24, 26, 28, 30);
+    const __m512i odd = _mm512_setr_epi32(1, 3, 5, 7, 9, 11, 13, 15, 17, 19, 21, 23, 25, 27, 29, 31);
+    const int full = a->iw / 2 < a->ow ? a->iw / 2 : a->ow; /* outputs with both columns inside */
+    for (int c = c0; c < c1; c++) {
+        const float *xp = a->x + (size_t)c * a->ih * a->iw;
+        float *yp = a->y + (size_t)c * a->oh * a->ow;
+        for (int oy = 0; oy < a->oh; oy++) {
+            const float *r0 = xp + (size_t)(2 * oy) * a->iw;
+            const float *r1 = 2 * oy + 1 < a->ih ? r0 + a->iw : r0; /* a last row of one */
+            float *yr = yp + (size_t)oy * a->ow;
+            int ox = 0;
+            for (; ox + 16 <= full; ox += 16) {
+                const __m512 lo = vmax(_mm512_loadu_ps(r0 + 2 * ox), _mm512_loadu_ps(r1 + 2 * ox));
+                const __m512 hi = vmax(_mm512_loadu_ps(r0 + 2 * ox + 16), _mm512_loadu_ps(r1 + 2 * ox + 16));
+                const __m512 e = _mm512_permutex2var_ps(lo, even, hi), o = _mm512_permutex2var_ps(lo, odd, hi);
+                _mm512_storeu_ps(yr + ox, vmax(e, o));
+            }
+            for (; ox < a->ow; ox++) { /* the reference's order: (y0,x0), (y0,x1), (y1,x0), (y1,x1) */
+                const int x0 = 2 * ox, x1 = x0 + 1 < a->iw ? x0 + 1 : x0;
+                float m = r0[x0];
+                if (r0[x1] > m) m = r0[x1];
+                if (r1[x0] > m) m = r1[x0];
+                if (r1[x1] > m) m = r1[x1];
+                yr[ox] = m;
+            }
+        }
+    }
+}
+
+static void f32_resize_rows_16__avx512(const u2_resize_args *a, int c0, int c1) { u2_resize_rows(a, c0, c1); }
+
+void u2_install_f32_avx512(u2_kernels *k) {
+    u2_install_f32_conv_avx512(k);
+    k->add = f32_add_16__avx512;
+    k->relu = f32_relu_16__avx512;
+    k->maxpool = f32_maxpool2x2_16__avx512;
+    k->resize = f32_resize_rows_16__avx512;
+}
