@@ -133,5 +133,7 @@ void u2_install_f32_conv_avx512(u2_kernels *k);   /* x86/f32_conv_avx512.c */
 void u2_install_f32_neon(u2_kernels *k);          /* arm/f32_ops_neon.c: all float32 kernels for NEON */
 void u2_install_f32_conv_neon(u2_kernels *k);     /* arm/f32_conv_neon.c */
 void u2_install_s8_avx512vnni(u2_kernels *k);     /* x86/s8_conv_avx512.c: int8 conv, AVX-512 VNNI */
+void u2_install_s8_avxvnni(u2_kernels *k);        /* x86/s8_conv_avxvnni.c: int8 conv, AVX-VNNI (ymm) */
+void u2_install_s8_avx2(u2_kernels *k);           /* x86/s8_conv_avx2.c: int8 conv, AVX2 (VPMADDWD) */
 
 #endif /* U2NET_KERNELS_H */
