@@ -57,11 +57,11 @@ static void install_avx512(u2_kernels *k) {
 #elif defined(__aarch64__)
 static void install_neon(u2_kernels *k) {
     u2_install_f32_neon(k);
-    /* int8: u2_install_s8_neon(k); */
+    u2_install_s8_neon(k);
 }
 static void install_neon_dotprod(u2_kernels *k) {
     u2_install_f32_neon(k); /* fp32 has nothing to gain from the dot product */
-    /* int8: u2_install_s8_dotprod(k); */
+    u2_install_s8_dotprod(k);
 }
 #endif
 

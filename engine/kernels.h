@@ -135,5 +135,7 @@ void u2_install_f32_conv_neon(u2_kernels *k);     /* arm/f32_conv_neon.c */
 void u2_install_s8_avx512vnni(u2_kernels *k);     /* x86/s8_conv_avx512.c: int8 conv, AVX-512 VNNI */
 void u2_install_s8_avxvnni(u2_kernels *k);        /* x86/s8_conv_avxvnni.c: int8 conv, AVX-VNNI (ymm) */
 void u2_install_s8_avx2(u2_kernels *k);           /* x86/s8_conv_avx2.c: int8 conv, AVX2 (VPMADDWD) */
+void u2_install_s8_neon(u2_kernels *k);           /* arm/s8_conv_neon.c: int8 conv, NEON (SMULL/SADALP) */
+void u2_install_s8_dotprod(u2_kernels *k);        /* arm/s8_conv_dotprod.c: int8 conv, NEON SDOT */
 
 #endif /* U2NET_KERNELS_H */
