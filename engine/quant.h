@@ -15,11 +15,13 @@
  *
  * Activations: every int8 conv input is non-negative (proved from the graph: ReLU, max-pool, bilinear
  * resize, concat and add of such), quantized to u8 with a scale per GROUP OF U2_S8_ROWS OUTPUT ROWS:
- * the max of the input rows the group reads (all channels, all columns). Trained U²-Nets have rare
+ * the max of the input rows the group's windows span (all channels, all columns). Trained U²-Nets have rare
  * activations hundreds of times the mean, usually along the image border; a scale per tensor would
  * spend the 8 bits on them (docs/quantization.md has the figures). For group g:
  *
  *     m_g = max x[c, iy, ix] over iy in u2_s8_group_in_rows(g), every c, ix      (exact, 0 if none)
+ *
+ * (the rows the group's windows span: from its first row's top tap to its last row's bottom tap)
  *     inv = U2_QMAX / m_g,  q(x) = trunc(clamp(x * inv + 0.5, 0, U2_QMAX))      (u2_quant_act below)
  *
  * and the conv is   acc = sum q(x) * q(w)  (int32, exact)   y = (float)acc * s + b[oc], relu,
@@ -65,7 +67,7 @@ static inline size_t u2_s8_packed_at(int o, int i, int tap, int icg, int taps) {
 /* Row groups of an output of oh rows. */
 static inline int u2_s8_groups(int oh) { return (oh + U2_S8_ROWS - 1) / U2_S8_ROWS; }
 
-/* The input rows [*iy0, *iy1) (inside the image) that output rows of group g read. */
+/* The input rows [*iy0, *iy1) (inside the image) that the windows of group g's output rows span. */
 static inline void u2_s8_group_in_rows(int g, int oh, int ih, int kh, int sh, int pt, int dh, int *iy0, int *iy1) {
     const int oy0 = g * U2_S8_ROWS, oy1 = oy0 + U2_S8_ROWS < oh ? oy0 + U2_S8_ROWS : oh;
     long lo = (long)oy0 * sh - pt, hi = (long)(oy1 - 1) * sh - pt + (long)(kh - 1) * dh + 1;
