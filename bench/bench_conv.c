@@ -4,6 +4,7 @@
  *
  *   build/bench_conv [RUNS] [ISA]        e.g. build/bench_conv 5 avx512 */
 #include "kernels.h"
+#include "mem.h"
 #include "ops/ops.h"
 
 #include <stdio.h>
@@ -13,24 +14,26 @@
 typedef struct {
     int ic, oc, hw, d;
     const char *where;
+    int s; /* stride */
 } shape;
 
 static const shape shapes[] = {
-    {64, 64, 320, 1, "U2-Net En_1"},   {128, 64, 320, 1, "De_1, U2-NetP"}, {32, 64, 320, 1, "U2-NetP"},
-    {64, 16, 320, 1, "U2-NetP"},       {16, 16, 160, 1, "U2-NetP"},        {64, 128, 160, 1, "U2-Net En_2"},
-    {128, 256, 80, 1, "U2-Net En_3"},  {256, 512, 40, 1, "U2-Net En_4"},  {512, 512, 20, 1, "U2-Net En_5"},
-    {512, 256, 20, 4, "En_5 d4"},      {256, 256, 20, 8, "En_5 d8"},      {512, 512, 10, 1, "U2-Net En_6"},
-    {256, 256, 10, 8, "En_6 d8"},      {3, 64, 320, 1, "first conv"},     {64, 1, 320, 1, "side 1"},
+    {64, 64, 320, 1, "U2-Net En_1", 1},   {128, 64, 320, 1, "De_1, U2-NetP", 1}, {32, 64, 320, 1, "U2-NetP", 1},
+    {64, 16, 320, 1, "U2-NetP", 1},       {16, 16, 160, 1, "U2-NetP", 1},        {64, 128, 160, 1, "U2-Net En_2", 1},
+    {128, 256, 80, 1, "U2-Net En_3", 1},  {256, 512, 40, 1, "U2-Net En_4", 1},  {512, 512, 20, 1, "U2-Net En_5", 1},
+    {512, 256, 20, 4, "En_5 d4", 1},      {256, 256, 20, 8, "En_5 d8", 1},      {512, 512, 10, 1, "U2-Net En_6", 1},
+    {256, 256, 10, 8, "En_6 d8", 1},      {3, 64, 320, 1, "first conv", 1},     {64, 1, 320, 1, "side 1", 1},
+    {3, 64, 1024, 1, "ISNet conv_in s2", 2},
 };
 
 static double now(void) {
     struct timespec t;
-    clock_gettime(CLOCK_MONOTONIC, &t);
+    clock_gettime(getenv("BENCH_WALL") ? CLOCK_MONOTONIC : CLOCK_THREAD_CPUTIME_ID, &t);
     return (double)t.tv_sec + (double)t.tv_nsec * 1e-9;
 }
 
 static float *rnd(size_t n) {
-    float *p = u2_malloc_aligned(n * sizeof *p);
+    float *p = u2_alloc_big(n * sizeof *p); /* as the arena: huge-page advised */
     uint32_t s = 12345;
     for (size_t i = 0; i < n; i++) {
         s = s * 1664525u + 1013904223u;
@@ -40,16 +43,17 @@ static float *rnd(size_t n) {
 }
 
 static double run(const u2_kernels *k, const shape *sh, int runs) {
-    u2_conv_args a = {.ic = sh->ic, .ih = sh->hw, .iw = sh->hw, .oc = sh->oc, .oh = sh->hw, .ow = sh->hw, .kh = 3,
-                      .kw = 3, .sh = 1, .sw = 1, .pt = sh->d, .pl = sh->d, .dh = sh->d, .dw = sh->d, .groups = 1, .relu = 1};
-    const size_t plane = (size_t)sh->hw * sh->hw;
-    float *x = rnd((size_t)sh->ic * plane), *w = rnd((size_t)sh->oc * sh->ic * 9), *b = rnd((size_t)sh->oc);
-    float *y = u2_malloc_aligned((size_t)sh->oc * plane * sizeof(float));
+    const int st = sh->s, ohw = u2_conv_out_len(sh->hw, 3, st, sh->d, sh->d, sh->d);
+    u2_conv_args a = {.ic = sh->ic, .ih = sh->hw, .iw = sh->hw, .oc = sh->oc, .oh = ohw, .ow = ohw, .kh = 3, .kw = 3,
+                      .sh = st, .sw = st, .pt = sh->d, .pl = sh->d, .dh = sh->d, .dw = sh->d, .groups = 1, .relu = 1};
+    const size_t plane = (size_t)ohw * ohw;
+    float *x = rnd((size_t)sh->ic * sh->hw * sh->hw), *w = rnd((size_t)sh->oc * sh->ic * 9), *b = rnd((size_t)sh->oc);
+    float *y = u2_alloc_big((size_t)sh->oc * plane * sizeof(float));
     a.x = x, a.w = w, a.b = b, a.y = y;
     void *packed = NULL, *scratch = NULL;
     if (k->conv_prepare && k->conv_prepare(&a, &packed) != U2NET_OK) return 0;
     a.packed = packed;
-    if (k->conv_scratch) a.scratch = scratch = u2_malloc_aligned(k->conv_scratch(&a) + 64);
+    if (k->conv_scratch) a.scratch = scratch = u2_alloc_big(k->conv_scratch(&a) + 64);
     double best = 1e30;
     for (int r = 0; r < runs; r++) {
         double t = now();
@@ -58,8 +62,8 @@ static double run(const u2_kernels *k, const shape *sh, int runs) {
         if (t < best) best = t;
     }
     if (packed) k->conv_release(packed);
-    u2_free_aligned(scratch);
-    u2_free_aligned(x), u2_free_aligned(w), u2_free_aligned(b), u2_free_aligned(y);
+    u2_free_big(scratch);
+    u2_free_big(x), u2_free_big(w), u2_free_big(b), u2_free_big(y);
     return (double)sh->ic * sh->oc * 9 * (double)plane / best / 1e9;
 }
 

@@ -33,7 +33,7 @@ static void probe(void) {
     const int ymm_state = (xcr0 & 0x6) == 0x6;             /* SSE and AVX registers */
     const int zmm_state = ymm_state && (xcr0 & 0xE0) == 0xE0; /* opmask, ZMM_Hi256, Hi16_ZMM */
     if (!ymm_state) return;
-    unsigned max_leaf = __get_cpuid_max(0, NULL);
+    const unsigned max_leaf = (unsigned)__get_cpuid_max(0, NULL);
     if (max_leaf < 7) return;
     __cpuid_count(7, 0, a, b, c, d);
     const int avx2 = (b >> 5) & 1, f = (b >> 16) & 1, dq = (b >> 17) & 1, bw = (b >> 30) & 1, vl = (b >> 31) & 1;
@@ -52,7 +52,7 @@ static void probe(void) {
 
 static void probe_name(void) {
     unsigned r[12];
-    if (__get_cpuid_max(0x80000000, NULL) < 0x80000004) return;
+    if ((unsigned)__get_cpuid_max(0x80000000, NULL) < 0x80000004u) return;
     for (unsigned i = 0; i < 3; i++) __get_cpuid(0x80000002 + i, &r[4 * i], &r[4 * i + 1], &r[4 * i + 2], &r[4 * i + 3]);
     memcpy(g_name, r, 48);
     g_name[48] = 0;

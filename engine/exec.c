@@ -189,18 +189,21 @@ static u2net_status dump_value(const u2net_ctx *c, uint32_t i, uint32_t v) {
     return U2NET_OK;
 }
 
+void u2_exec_op(u2net_ctx *c, uint32_t i) {
+    const u2_op *op = &c->m->ops[i];
+    if (op->type == U2_OP_CONCAT) {
+        run_concat(c, op);
+        return;
+    }
+    job j;
+    setup_job(c, op, i, &j);
+    u2_pool_run(c->pool, job_run, &j);
+}
+
 u2net_status u2_exec_run(u2net_ctx *c) {
-    const u2net_model *m = c->m;
-    for (uint32_t i = 0; i < m->n_ops; i++) {
-        const u2_op *op = &m->ops[i];
-        if (op->type == U2_OP_CONCAT) {
-            run_concat(c, op);
-        } else {
-            job j;
-            setup_job(c, op, i, &j);
-            u2_pool_run(c->pool, job_run, &j);
-        }
-        if (c->dump_dir) U2_TRY(dump_value(c, i, op->output));
+    for (uint32_t i = 0; i < c->m->n_ops; i++) {
+        u2_exec_op(c, i);
+        if (c->dump_dir) U2_TRY(dump_value(c, i, c->m->ops[i].output));
     }
     return U2NET_OK;
 }

@@ -6,12 +6,13 @@
  * The layout: activations stay NCHW float32. A kernel computes a tile of M output channels x R vectors
  * of VL output pixels in registers, summing over taps (ky, kx) and, inside each tap, over input channels:
  *
- *     for each tap t = (ky, kx):                       masks of the R vectors for this tap
- *         for each input channel c:                    R vector loads, M x R FMAs
- *             acc[m][r] += w[oc + m][c][ky][kx] * x[c][pixels of vector r, shifted by the tap]
+ *     for each chunk of 8 input channels:
+ *         for each tap t = (ky, kx):                   masks of the R vectors for this tap
+ *             for each input channel c of the chunk:   R vector loads, M x R FMAs
+ *                 acc[m][r] += w[oc + m][c][ky][kx] * x[c][pixels of vector r, shifted by the tap]
  *
- * so every output element is the bias plus its terms in the order (ky, kx, c), whatever the tiling or the
- * thread split: results are bitwise the same for any thread count.
+ * so every output element is the bias plus its terms in the order (chunk, ky, kx, c), whatever the tiling
+ * or the thread split: results are bitwise the same for any thread count.
  *
  * Vectors: when the conv has stride 1 and keeps the width (ow == iw: U²-Net's 3x3 pad = dilation), output
  * pixel p = oy * ow + ox reads input p + (ky * dh - pt) * iw + (kx * dw - pl) for every tap, so a vector is
@@ -29,6 +30,11 @@
 #include "ops/ops.h"
 
 #define U2_TILE_KMAX 8            /* largest kh and kw the SIMD kernels take (others: the reference) */
+#define U2_TILE_TAPS (U2_TILE_KMAX * U2_TILE_KMAX)
+/* Input channels per pass of the taps. A plane of 320x320 or 160x160 floats is a multiple of 4 KB, so
+ * the same pixel of every channel falls in the same L1 set (12 ways on current x86 cores): reading 64
+ * channels per tap evicted each line before the next tap reused it. 8 at a time fit. */
+#define U2_TILE_CHUNK 8
 #define U2_TILE_BAND 256          /* vectors described at a time (bounded scratch) */
 #define U2_TILE_PAD 8             /* empty vectors after a band, so a kernel may read a whole last tile */
 
@@ -49,16 +55,18 @@ typedef struct {
     float *own;                   /* what u2_tile_release frees (NULL: w belongs to the model file) */
 } u2_tile_weights;
 
-/* Can the tiled kernels run this conv (else the reference does)? Known at load: shapes, not sizes. */
-static inline int u2_tile_supported(const u2_conv_args *a) {
-    return a->groups == 1 && a->sh == 1 && a->sw == 1 && a->kh <= U2_TILE_KMAX && a->kw <= U2_TILE_KMAX;
+/* Can the tiled kernels run this conv (else the reference does)? Known at load: shapes, not sizes.
+ * Column stride 1, or up to max_sw for a set with strided tiles (AVX-512: ISNet's stride-2 first conv). */
+static inline int u2_tile_supported(const u2_conv_args *a, int max_sw) {
+    return a->groups == 1 && a->sw >= 1 && a->sw <= max_sw && a->sh >= 1 && a->kh <= U2_TILE_KMAX &&
+           a->kw <= U2_TILE_KMAX;
 }
 
 /* What conv() finds in a->packed: a->w used in place (U2_LAYOUT_OC8) or reordered into a copy (plain).
  * NULL *out (and OK) when the tiles do not run this conv. */
-static inline u2net_status u2_tile_pack(const u2_conv_args *a, void **out) {
+static inline u2net_status u2_tile_pack(const u2_conv_args *a, int max_sw, void **out) {
     *out = NULL;
-    if (!u2_tile_supported(a)) return U2NET_OK;
+    if (!u2_tile_supported(a, max_sw)) return U2NET_OK;
     u2_tile_weights *p = u2_calloc(1, sizeof *p);
     if (!p) return u2_fail(U2NET_ERR_NOMEM, "out of memory for packed conv weights");
     p->oc = a->oc, p->ic = a->ic, p->kh = a->kh, p->kw = a->kw;
@@ -100,10 +108,10 @@ static inline const float *u2_tile_block(const u2_tile_weights *p, int b0) {
 }
 
 static inline size_t u2_tile_scratch(const u2_conv_args *a) {
-    return u2_tile_supported(a) ? (U2_TILE_BAND + U2_TILE_PAD) * sizeof(u2_tile_vec) : 0;
+    return u2_tile_supported(a, 8) ? (U2_TILE_BAND + U2_TILE_PAD) * sizeof(u2_tile_vec) : 0;
 }
 
-/* Does this conv use flattened vectors (stride 1, same width)? */
+/* Does this conv use flattened vectors (stride 1, same width)? Else each vector stays in one row. */
 static inline int u2_tile_flat(const u2_conv_args *a) { return a->sw == 1 && a->sh == 1 && a->ow == a->iw; }
 
 /* Vectors of output rows [oy0, oy1): how many. */
@@ -112,30 +120,39 @@ static inline int u2_tile_count(const u2_conv_args *a, int oy0, int oy1, int vl)
     return (oy1 - oy0) * ((a->ow + vl - 1) / vl);
 }
 
-/* Describe vectors [v0, v0 + n) of rows [oy0, oy1) into d (stride 1). */
+/* Describe vectors [v0, v0 + n) of rows [oy0, oy1) into d. */
 static inline void u2_tile_describe(const u2_conv_args *a, int oy0, int oy1, int vl, int v0, int n, u2_tile_vec *d) {
     const int flat = u2_tile_flat(a), per_row = (a->ow + vl - 1) / vl;
     const long end = (long)oy1 * a->ow;
     for (int i = 0; i < n; i++) {
         u2_tile_vec *v = &d[i];
         const int vi = v0 + i;
-        long p0; /* flattened output index of lane 0 */
-        int lanes;
-        if (flat) {
-            p0 = (long)oy0 * a->ow + (long)vi * vl;
-            lanes = end - p0 < vl ? (int)(end - p0) : vl;
-        } else {
+        for (int k = 0; k < a->kh; k++) v->row[k] = 0;
+        for (int k = 0; k < a->kw; k++) v->col[k] = 0;
+        if (!flat) { /* a vector inside one output row; lane l reads column (ox + l) * sw - pl + kx * dw */
             const int oy = oy0 + vi / per_row, ox = (vi % per_row) * vl;
-            p0 = (long)oy * a->ow + ox;
-            lanes = a->ow - ox < vl ? a->ow - ox : vl;
+            const int lanes = a->ow - ox < vl ? a->ow - ox : vl;
+            v->out = (int32_t)((long)oy * a->ow + ox);
+            v->in = (int32_t)((long)(oy * a->sh - a->pt) * a->iw + ((long)ox * a->sw - a->pl));
+            v->valid = (uint16_t)((1u << lanes) - 1);
+            for (int k = 0; k < a->kh; k++) {
+                const int iy = oy * a->sh - a->pt + k * a->dh;
+                if (iy >= 0 && iy < a->ih) v->row[k] = v->valid;
+            }
+            for (int k = 0; k < a->kw; k++)
+                for (int l = 0; l < lanes; l++) {
+                    const long ix = (long)(ox + l) * a->sw - a->pl + (long)k * a->dw;
+                    if (ix >= 0 && ix < a->iw) v->col[k] |= (uint16_t)(1u << l);
+                }
+            continue;
         }
+        const long p0 = (long)oy0 * a->ow + (long)vi * vl; /* flattened output index of lane 0 */
+        const int lanes = end - p0 < vl ? (int)(end - p0) : vl;
         const int oy = (int)(p0 / a->ow), ox = (int)(p0 % a->ow);
         v->out = (int32_t)p0;
         v->in = (int32_t)((long)(oy - a->pt) * a->iw + (ox - a->pl));
         v->valid = (uint16_t)((1u << lanes) - 1);
-        for (int k = 0; k < a->kh; k++) v->row[k] = 0;
-        for (int k = 0; k < a->kw; k++) v->col[k] = 0;
-        /* lanes in runs along one output row (a run ends where a flat vector wraps to the next row) */
+        /* lanes in runs along one output row (a run ends where the vector wraps to the next row) */
         for (int l = 0, ly = oy, lx = ox; l < lanes; ly++, lx = 0) {
             const int run = a->ow - lx < lanes - l ? a->ow - lx : lanes - l;
             const uint16_t bits = (uint16_t)(((1u << run) - 1) << l);
@@ -178,8 +195,8 @@ typedef struct {
 } u2_tile_set;
 
 /* Output channels [oc0, oc1) of rows [oy0, oy1) with the tiles of ts (a->packed made by u2_tile_pack,
- * a->scratch of u2_tile_scratch bytes). Whole blocks go tile by tile
- * (each group of vectors through every block while its input is in L1); a partial block at either end
+ * a->scratch of u2_tile_scratch bytes). Whole blocks go tile by tile (each group of vectors through the
+ * blocks of a group while its input is in L1); a partial block at either end
  * of the slice (a thread's slice, a last block of oc % mb channels, a 1-channel side output) goes in its
  * own pass with wider tiles. */
 static inline void u2_tile_conv(const u2_conv_args *a, int oc0, int oc1, int oy0, int oy1, const u2_tile_set *ts) {
@@ -194,15 +211,23 @@ static inline void u2_tile_conv(const u2_conv_args *a, int oc0, int oc1, int oy0
     if (f1 > p->oc / mb * mb) f1 = p->oc / mb * mb; /* a narrower last block is partial */
     if (f0 > f1) f0 = f1 = oc1;
     const int seg[2][2] = {{oc0, f0 < oc1 ? f0 : oc1}, {f1 > oc0 ? f1 : oc0, oc1}};
+    /* Whole blocks go in groups whose packed weights fit half of a 1 MB L2: every group sweeps the band
+     * once, so weights are read from memory once per band (a 512 x 512 conv has 9.4 MB of them; on a
+     * 20x20 plane, going through all of them for every 3 vectors was a quarter slower). */
+    const size_t block_bytes = (size_t)a->kh * a->kw * a->ic * mb * sizeof(float);
+    const int group = mb * (block_bytes >= ((size_t)512 << 10) ? 1 : (int)(((size_t)512 << 10) / block_bytes));
     u2_tile_vec *d = a->scratch;
     const int nv = u2_tile_count(a, oy0, oy1, vl);
     for (int v0 = 0; v0 < nv; v0 += U2_TILE_BAND) {
         const int n = nv - v0 < U2_TILE_BAND ? nv - v0 : U2_TILE_BAND;
         u2_tile_describe(a, oy0, oy1, vl, v0, n, d);
         memset(d + n, 0, U2_TILE_PAD * sizeof *d); /* empty vectors: no lanes to load or store */
-        for (int i = 0; i < n; i += ts->full_r) {
-            const int r = n - i < ts->full_r ? n - i : ts->full_r;
-            for (int oc = f0; oc < f1; oc += mb) ts->full[r](&j, u2_tile_block(p, oc), mb, oc, d + i);
+        for (int g0 = f0; g0 < f1; g0 += group) { /* blocks whose weights stay in L2 across the band */
+            const int g1 = f1 - g0 < group ? f1 : g0 + group;
+            for (int i = 0; i < n; i += ts->full_r) {
+                const int r = n - i < ts->full_r ? n - i : ts->full_r;
+                for (int oc = g0; oc < g1; oc += mb) ts->full[r](&j, u2_tile_block(p, oc), mb, oc, d + i);
+            }
         }
         for (int s = 0; s < 2; s++) {
             for (int oc = seg[s][0]; oc < seg[s][1];) {

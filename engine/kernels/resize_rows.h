@@ -24,10 +24,14 @@ typedef float u2_rr_vf __attribute__((vector_size(4 * U2_RR_VL)));
 
 #define U2_RR_COLS 512 /* output columns handled at a time (stack buffers) */
 
-/* h[i] = r[x0[i]] + (r[x1[i]] - r[x0[i]]) * tx[i]: one source row, interpolated across. */
+/* h[i] = r[x0[i]] + (r[x1[i]] - r[x0[i]]) * tx[i]: one source row, interpolated across. An ISA file
+ * may define U2_RR_ACROSS to a version with gathers. */
 static inline void u2_rr_across(const float *r, const int *x0, const int *x1, const float *tx, float *h, int n) {
     for (int i = 0; i < n; i++) h[i] = r[x0[i]] + (r[x1[i]] - r[x0[i]]) * tx[i];
 }
+#ifndef U2_RR_ACROSS
+#define U2_RR_ACROSS u2_rr_across
+#endif
 
 /* y[i] = top[i] + (bot[i] - top[i]) * t */
 static inline void u2_rr_blend(const float *top, const float *bot, float t, float *y, int n) {
@@ -67,13 +71,13 @@ static inline void u2_resize_rows(const u2_resize_args *a, int c0, int c1) {
                 int s0 = row[0] == y0 ? 0 : row[1] == y0 ? 1 : -1;
                 if (s0 < 0) {
                     s0 = row[0] == y1 ? 1 : 0;
-                    u2_rr_across(xp + (size_t)y0 * a->iw, x0, x1, tx, h[s0], n);
+                    U2_RR_ACROSS(xp + (size_t)y0 * a->iw, x0, x1, tx, h[s0], n);
                     row[s0] = y0;
                 }
                 int s1 = row[s0] == y1 ? s0 : row[1 - s0] == y1 ? 1 - s0 : -1;
                 if (s1 < 0) {
                     s1 = 1 - s0;
-                    u2_rr_across(xp + (size_t)y1 * a->iw, x0, x1, tx, h[s1], n);
+                    U2_RR_ACROSS(xp + (size_t)y1 * a->iw, x0, x1, tx, h[s1], n);
                     row[s1] = y1;
                 }
                 u2_rr_blend(h[s0], h[s1], ty, yp + (size_t)oy * a->ow, n);

@@ -2,7 +2,8 @@
  * engine/ops/ (themselves tested against formulas in test_ops.c) and against the convolution formula in
  * double: odd sizes, vector tails, channel counts that are not a multiple of any vector or block width,
  * dilation larger than the input, 1x1 inputs and kernels, no padding (a vector per row instead of the
- * flattened plane), stride 2 and groups (which fall back to the reference), slices of channels and rows
+ * flattened plane), stride 2 (AVX-512 has strided tiles), stride 3 and groups (which fall back to the
+ * reference), slices of channels and rows
  * (a thread's share) that must give bitwise the same floats as one call.
  *
  * Tolerances: conv against the double formula 1e-4 (O(1) terms, at most a few hundred per sum: float32
@@ -49,6 +50,12 @@ static const conv_case conv_cases[] = {
     {4, 12, 11, 6, 3, 1, 0, 1, 1, 1, 1},     /* no padding: output narrower than input (vectors per row) */
     {3, 9, 35, 4, 5, 1, 1, 2, 1, 0, 1},      /* 5x5, padding < reach: rows and columns both shrink */
     {3, 13, 10, 8, 3, 2, 1, 1, 1, 1, 1},     /* stride 2 (ISNet's first conv) */
+    {3, 33, 47, 64, 3, 2, 1, 1, 1, 1, 1},    /* stride 2: 24 output columns, two vectors and a tail */
+    {5, 9, 40, 9, 3, 2, 2, 2, 1, 0, 1},      /* stride 2, dilation 2 */
+    {4, 1, 1, 3, 3, 2, 1, 1, 1, 1, 1},       /* stride 2 on a 1x1 input */
+    {7, 16, 35, 17, 1, 2, 0, 1, 1, 0, 0},    /* 1x1 kernel, stride 2 */
+    {2, 20, 70, 8, 3, 2, 0, 1, 1, 1, 1},     /* stride 2, no padding */
+    {3, 12, 13, 5, 3, 3, 1, 1, 1, 1, 1},     /* stride 3: the reference */
     {4, 7, 7, 6, 3, 1, 1, 1, 2, 1, 1},       /* 2 groups */
     {2, 40, 1, 3, 3, 1, 1, 1, 1, 1, 1},      /* width 1: a vector spans 16 rows */
     {12, 33, 2, 12, 3, 1, 2, 2, 1, 1, 1},    /* width 2, dilation 2 */
@@ -244,6 +251,30 @@ static void test_maxpool_every_set(void) { each_set(pool_all); }
 static void test_resize_every_set(void) { each_set(resize_all); }
 static void test_eltwise_every_set(void) { each_set(eltwise_set); }
 
+/* Sigmoid over [-100, 100] in steps of 0.01 and at the edges, against the formula in double. */
+static void sigmoid_sweep(const u2_kernels *kt) {
+    enum { N = 20001 + 6 };
+    float *x = malloc(N * sizeof *x), *y = malloc(N * sizeof *y);
+    for (int i = 0; i < 20001; i++) x[i] = -100.0f + 0.01f * (float)i;
+    const float edge[6] = {INFINITY, -INFINITY, 0.0f, -0.0f, 88.7f, -88.7f};
+    memcpy(x + 20001, edge, sizeof edge);
+    kt->sigmoid(x, y, 0, N);
+    double worst = 0;
+    int at = 0;
+    for (int i = 0; i < N; i++) {
+        const double want = 1.0 / (1.0 + exp(-(double)x[i]));
+        const double e = fabs(y[i] - want);
+        if (!(e <= worst)) worst = e, at = i;
+    }
+    CHECK(worst <= 3e-7, "%s: sigmoid(%g) = %.9g, want %.9g", kt->isa, (double)x[at], (double)y[at],
+          1.0 / (1.0 + exp(-(double)x[at])));
+    float nan_in = NAN, nan_out = 0;
+    kt->sigmoid(&nan_in, &nan_out, 0, 1);
+    CHECK(isnan(nan_out), "%s: sigmoid(NaN) = %g", kt->isa, (double)nan_out);
+    free(x), free(y);
+}
+static void test_sigmoid_every_set(void) { each_set(sigmoid_sweep); }
+
 static void test_sets_listed(void) {
     const char *names = u2_kernels_available();
     CHECK(strstr(names, "generic") != NULL, "available sets '%s' lack generic", names);
@@ -265,5 +296,6 @@ int main(void) {
     RUN(test_maxpool_every_set);
     RUN(test_resize_every_set);
     RUN(test_eltwise_every_set);
+    RUN(test_sigmoid_every_set);
     return test_done();
 }

@@ -49,64 +49,69 @@ static inline __attribute__((always_inline)) void tile(const u2_tile_job *j, con
 #pragma GCC unroll 8
         for (int r = 0; r < R; r++) acc[m][r] = b;
     }
-    const int ic = j->ic;
+    const int ic = j->ic, taps = j->kh * j->kw;
     const size_t plane = j->in_plane;
-    for (int ky = 0; ky < j->kh; ky++) {
-        for (int kx = 0; kx < j->kw; kx++) {
-            const int t = ky * j->kw + kx;
-            unsigned k[RMAX], any = 0, all = 0xF;
+    /* per tap: the lanes each vector may load, and the channels [lo, hi) where every vector's
+     * whole-vector read stays inside the input tensor (outside them: lane by lane) */
+    unsigned km[U2_TILE_TAPS][RMAX], any[U2_TILE_TAPS], all[U2_TILE_TAPS];
+    int lo[U2_TILE_TAPS], hi[U2_TILE_TAPS];
+    for (int t = 0; t < taps; t++) {
+        const int ky = t / j->kw, kx = t % j->kw;
+        any[t] = 0, all[t] = 0xF, lo[t] = 0, hi[t] = ic;
 #pragma GCC unroll 8
-            for (int r = 0; r < R; r++) {
-                k[r] = (unsigned)(v[r].row[ky] & v[r].col[kx]) & 0xF;
-                any |= k[r];
-                all &= k[r];
-            }
-            if (!any) continue;
+        for (int r = 0; r < R; r++) {
+            km[t][r] = (unsigned)(v[r].row[ky] & v[r].col[kx]) & 0xF;
+            any[t] |= km[t][r];
+            all[t] &= km[t][r];
+            const long off = (long)v[r].in + j->tap_off[t]; /* of lane 0 in channel 0's plane */
+            const long l = off < 0 ? (-off + (long)plane - 1) / (long)plane : 0;
+            const long over = off + VL - (long)plane;
+            const long h = over > 0 ? ic - (over + (long)plane - 1) / (long)plane : ic;
+            if (l > lo[t]) lo[t] = l > ic ? ic : (int)l;
+            if (h < hi[t]) hi[t] = h < 0 ? 0 : (int)h;
+        }
+        if (hi[t] < lo[t]) hi[t] = lo[t];
+    }
+    for (int c0 = 0; c0 < ic; c0 += U2_TILE_CHUNK) {
+        const int c1 = ic - c0 < U2_TILE_CHUNK ? ic : c0 + U2_TILE_CHUNK;
+        for (int t = 0; t < taps; t++) {
+            if (!any[t]) continue;
             const float *xp[RMAX];
-            long off[RMAX]; /* of lane 0 in channel 0's plane */
 #pragma GCC unroll 8
-            for (int r = 0; r < R; r++) {
-                off[r] = (long)v[r].in + j->tap_off[t];
-                xp[r] = j->x + off[r];
-            }
+            for (int r = 0; r < R; r++) xp[r] = j->x + (ptrdiff_t)v[r].in + j->tap_off[t];
             const float *wt = w + (size_t)t * ic * ws;
             float32x4_t xv[RMAX];
-            if (all == 0xF) {
-                for (int c = 0; c < ic; c++) {
+            if (all[t] == 0xF) {
+                const int pf = t % j->kw == 0; /* fetch the next tile's pixels of this row early */
+                for (int c = c0; c < c1; c++) {
+                    if (pf) {
+#pragma GCC unroll 8
+                        for (int r = 0; r < R; r++) __builtin_prefetch(xp[r] + c * plane + R * VL);
+                    }
 #pragma GCC unroll 8
                     for (int r = 0; r < R; r++) xv[r] = vld1q_f32(xp[r] + c * plane);
                     FMA_STEP(M, R, acc, xv, wt + (size_t)c * ws);
                 }
                 continue;
             }
-            /* channels [c_lo, c_hi): every vector's whole-vector read stays inside the input tensor */
-            uint32x4_t km[RMAX];
-            int c_lo = 0, c_hi = ic;
+            uint32x4_t mv[RMAX];
 #pragma GCC unroll 8
-            for (int r = 0; r < R; r++) {
-                km[r] = lane_mask(k[r]);
-                const long lo = off[r] < 0 ? (-off[r] + (long)plane - 1) / (long)plane : 0;
-                const long over = off[r] + VL - (long)plane;
-                const long hi = over > 0 ? ic - (over + (long)plane - 1) / (long)plane : ic;
-                if (lo > c_lo) c_lo = (int)lo;
-                if (hi < c_hi) c_hi = (int)hi;
-            }
-            if (c_hi < c_lo) c_hi = c_lo;
-            if (c_lo > ic) c_lo = c_hi = ic;
-            for (int c = 0; c < c_lo; c++) {
+            for (int r = 0; r < R; r++) mv[r] = lane_mask(km[t][r]);
+            const int a0 = lo[t] < c0 ? c0 : lo[t] > c1 ? c1 : lo[t], a1 = hi[t] < a0 ? a0 : hi[t] > c1 ? c1 : hi[t];
+            for (int c = c0; c < a0; c++) {
 #pragma GCC unroll 8
-                for (int r = 0; r < R; r++) xv[r] = load_lanes(xp[r] + c * plane, k[r]);
+                for (int r = 0; r < R; r++) xv[r] = load_lanes(xp[r] + c * plane, km[t][r]);
                 FMA_STEP(M, R, acc, xv, wt + (size_t)c * ws);
             }
-            for (int c = c_lo; c < c_hi; c++) {
+            for (int c = a0; c < a1; c++) {
 #pragma GCC unroll 8
                 for (int r = 0; r < R; r++)
-                    xv[r] = vreinterpretq_f32_u32(vandq_u32(vreinterpretq_u32_f32(vld1q_f32(xp[r] + c * plane)), km[r]));
+                    xv[r] = vreinterpretq_f32_u32(vandq_u32(vreinterpretq_u32_f32(vld1q_f32(xp[r] + c * plane)), mv[r]));
                 FMA_STEP(M, R, acc, xv, wt + (size_t)c * ws);
             }
-            for (int c = c_hi; c < ic; c++) {
+            for (int c = a1; c < c1; c++) {
 #pragma GCC unroll 8
-                for (int r = 0; r < R; r++) xv[r] = load_lanes(xp[r] + c * plane, k[r]);
+                for (int r = 0; r < R; r++) xv[r] = load_lanes(xp[r] + c * plane, km[t][r]);
                 FMA_STEP(M, R, acc, xv, wt + (size_t)c * ws);
             }
         }
@@ -154,7 +159,7 @@ static void f32_conv_8x12__neon(const u2_conv_args *a, int oc0, int oc1, int oy0
 
 /* ---------------------------------------------------------------- table entries */
 
-static u2net_status conv_prepare(const u2_conv_args *a, void **packed) { return u2_tile_pack(a, packed); }
+static u2net_status conv_prepare(const u2_conv_args *a, void **packed) { return u2_tile_pack(a, 1, packed); }
 
 void u2_install_f32_conv_neon(u2_kernels *k) {
     k->conv_prepare = conv_prepare;

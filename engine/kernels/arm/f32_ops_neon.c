@@ -8,6 +8,8 @@
 
 #define U2_RR_VL 4
 #include "kernels/resize_rows.h"
+#define U2_SV_VL 4
+#include "kernels/sigmoid_vec.h"
 
 /* v > 0 ? v : 0 (0 for NaN), as the reference: a compare and a bit select, not FMAX (which keeps NaN). */
 static inline float32x4_t relu4(float32x4_t v) { return vbslq_f32(vcgtq_f32(v, vdupq_n_f32(0.0f)), v, vdupq_n_f32(0.0f)); }
@@ -61,6 +63,8 @@ static void f32_maxpool2x2_4__neon(const u2_pool_args *a, int c0, int c1) {
     }
 }
 
+static void f32_sigmoid_4__neon(const float *x, float *y, size_t i0, size_t i1) { u2_sigmoid_vec(x, y, i0, i1); }
+
 static void f32_resize_rows_4__neon(const u2_resize_args *a, int c0, int c1) { u2_resize_rows(a, c0, c1); }
 
 void u2_install_f32_neon(u2_kernels *k) {
@@ -68,5 +72,6 @@ void u2_install_f32_neon(u2_kernels *k) {
     k->add = f32_add_4__neon;
     k->relu = f32_relu_4__neon;
     k->maxpool = f32_maxpool2x2_4__neon;
+    k->sigmoid = f32_sigmoid_4__neon;
     k->resize = f32_resize_rows_4__neon;
 }

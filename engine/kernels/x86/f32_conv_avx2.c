@@ -29,25 +29,34 @@ static inline __attribute__((always_inline)) void tile(const u2_tile_job *j, con
 #pragma GCC unroll 8
         for (int r = 0; r < R; r++) acc[m][r] = b;
     }
-    const int ic = j->ic;
+    const int ic = j->ic, taps = j->kh * j->kw;
     const size_t plane = j->in_plane;
-    for (int ky = 0; ky < j->kh; ky++) {
-        for (int kx = 0; kx < j->kw; kx++) {
-            const int t = ky * j->kw + kx;
-            unsigned k[RMAX], any = 0, all = 0xFF;
+    unsigned km[U2_TILE_TAPS][RMAX], any[U2_TILE_TAPS], all[U2_TILE_TAPS]; /* lanes each tap may load */
+    for (int t = 0; t < taps; t++) {
+        const int ky = t / j->kw, kx = t % j->kw;
+        any[t] = 0, all[t] = 0xFF;
 #pragma GCC unroll 8
-            for (int r = 0; r < R; r++) {
-                k[r] = (unsigned)(v[r].row[ky] & v[r].col[kx]) & 0xFF;
-                any |= k[r];
-                all &= k[r];
-            }
-            if (!any) continue;
+        for (int r = 0; r < R; r++) {
+            km[t][r] = (unsigned)(v[r].row[ky] & v[r].col[kx]) & 0xFF;
+            any[t] |= km[t][r];
+            all[t] &= km[t][r];
+        }
+    }
+    for (int c0 = 0; c0 < ic; c0 += U2_TILE_CHUNK) {
+        const int c1 = ic - c0 < U2_TILE_CHUNK ? ic : c0 + U2_TILE_CHUNK;
+        for (int t = 0; t < taps; t++) {
+            if (!any[t]) continue;
             const float *xp[RMAX];
 #pragma GCC unroll 8
             for (int r = 0; r < R; r++) xp[r] = j->x + (ptrdiff_t)v[r].in + j->tap_off[t];
             const float *wt = w + (size_t)t * ic * ws;
-            if (all == 0xFF) {
-                for (int c = 0; c < ic; c++) {
+            if (all[t] == 0xFF) {
+                const int pf = t % j->kw == 0; /* fetch the next tile's pixels of this row early */
+                for (int c = c0; c < c1; c++) {
+                    if (pf) {
+#pragma GCC unroll 8
+                        for (int r = 0; r < R; r++) _mm_prefetch((const char *)(xp[r] + c * plane + R * VL), _MM_HINT_T0);
+                    }
                     __m256 xv[RMAX];
 #pragma GCC unroll 8
                     for (int r = 0; r < R; r++) xv[r] = _mm256_loadu_ps(xp[r] + c * plane);
@@ -59,13 +68,13 @@ static inline __attribute__((always_inline)) void tile(const u2_tile_job *j, con
                     }
                 }
             } else {
-                __m256i km[RMAX];
+                __m256i mv[RMAX];
 #pragma GCC unroll 8
-                for (int r = 0; r < R; r++) km[r] = lane_mask(k[r]);
-                for (int c = 0; c < ic; c++) {
+                for (int r = 0; r < R; r++) mv[r] = lane_mask(km[t][r]);
+                for (int c = c0; c < c1; c++) {
                     __m256 xv[RMAX];
 #pragma GCC unroll 8
-                    for (int r = 0; r < R; r++) xv[r] = _mm256_maskload_ps(xp[r] + c * plane, km[r]);
+                    for (int r = 0; r < R; r++) xv[r] = _mm256_maskload_ps(xp[r] + c * plane, mv[r]);
 #pragma GCC unroll 4
                     for (int m = 0; m < M; m++) {
                         const __m256 wv = _mm256_broadcast_ss(wt + (size_t)c * ws + m);
@@ -119,7 +128,7 @@ static void f32_conv_4x24__avx2(const u2_conv_args *a, int oc0, int oc1, int oy0
 
 /* ---------------------------------------------------------------- table entries */
 
-static u2net_status conv_prepare(const u2_conv_args *a, void **packed) { return u2_tile_pack(a, packed); }
+static u2net_status conv_prepare(const u2_conv_args *a, void **packed) { return u2_tile_pack(a, 1, packed); }
 
 void u2_install_f32_conv_avx2(u2_kernels *k) {
     k->conv_prepare = conv_prepare;

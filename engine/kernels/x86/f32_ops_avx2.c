@@ -1,5 +1,5 @@
 /* f32_ops_avx2.c - the float32 ops around the convs, for AVX2: add (+ReLU), ReLU, 2x2 stride-2
- * max-pooling (U²-Net's only pooling; others go to the reference), bilinear resize (resize_rows.h);
+ * max-pooling (U²-Net's only pooling; others go to the reference), bilinear resize (resize_rows.h), sigmoid (sigmoid_vec.h);
  * and the installer of every AVX2 float32 kernel. */
 #include "kernels.h"
 #include "ops/ops.h"
@@ -8,6 +8,8 @@
 
 #define U2_RR_VL 8
 #include "kernels/resize_rows.h"
+#define U2_SV_VL 8
+#include "kernels/sigmoid_vec.h"
 
 static void f32_add_8__avx2(const float *a, const float *b, float *y, size_t i0, size_t i1, int relu) {
     const __m256 z = _mm256_setzero_ps();
@@ -66,6 +68,8 @@ static void f32_maxpool2x2_8__avx2(const u2_pool_args *a, int c0, int c1) {
     }
 }
 
+static void f32_sigmoid_8__avx2(const float *x, float *y, size_t i0, size_t i1) { u2_sigmoid_vec(x, y, i0, i1); }
+
 static void f32_resize_rows_8__avx2(const u2_resize_args *a, int c0, int c1) { u2_resize_rows(a, c0, c1); }
 
 void u2_install_f32_avx2(u2_kernels *k) {
@@ -73,5 +77,6 @@ void u2_install_f32_avx2(u2_kernels *k) {
     k->add = f32_add_8__avx2;
     k->relu = f32_relu_8__avx2;
     k->maxpool = f32_maxpool2x2_8__avx2;
+    k->sigmoid = f32_sigmoid_8__avx2;
     k->resize = f32_resize_rows_8__avx2;
 }

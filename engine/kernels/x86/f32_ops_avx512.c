@@ -1,12 +1,25 @@
 /* f32_ops_avx512.c - the float32 ops around the convs, for AVX-512: add (+ReLU), ReLU, 2x2 stride-2
- * max-pooling (U²-Net's only pooling; others go to the reference), bilinear resize (resize_rows.h). */
+ * max-pooling (U²-Net's only pooling; others go to the reference), bilinear resize (resize_rows.h), sigmoid (sigmoid_vec.h). */
 #include "kernels.h"
 #include "ops/ops.h"
 
 #include <immintrin.h>
 
+/* A source row interpolated across with gathers (the same arithmetic as the reference: no FMA). */
+static inline void rr_across_16(const float *r, const int *x0, const int *x1, const float *tx, float *h, int n) {
+    int i = 0;
+    for (; i + 16 <= n; i += 16) {
+        const __m512 a = _mm512_i32gather_ps(_mm512_loadu_si512(x0 + i), r, 4);
+        const __m512 b = _mm512_i32gather_ps(_mm512_loadu_si512(x1 + i), r, 4);
+        _mm512_storeu_ps(h + i, _mm512_add_ps(a, _mm512_mul_ps(_mm512_sub_ps(b, a), _mm512_loadu_ps(tx + i))));
+    }
+    for (; i < n; i++) h[i] = r[x0[i]] + (r[x1[i]] - r[x0[i]]) * tx[i];
+}
+#define U2_RR_ACROSS rr_across_16
 #define U2_RR_VL 16
 #include "kernels/resize_rows.h"
+#define U2_SV_VL 16
+#include "kernels/sigmoid_vec.h"
 
 static void f32_add_16__avx512(const float *a, const float *b, float *y, size_t i0, size_t i1, int relu) {
     const __m512 z = _mm512_setzero_ps();
@@ -70,6 +83,8 @@ static void f32_maxpool2x2_16__avx512(const u2_pool_args *a, int c0, int c1) {
     }
 }
 
+static void f32_sigmoid_16__avx512(const float *x, float *y, size_t i0, size_t i1) { u2_sigmoid_vec(x, y, i0, i1); }
+
 static void f32_resize_rows_16__avx512(const u2_resize_args *a, int c0, int c1) { u2_resize_rows(a, c0, c1); }
 
 void u2_install_f32_avx512(u2_kernels *k) {
@@ -77,5 +92,6 @@ void u2_install_f32_avx512(u2_kernels *k) {
     k->add = f32_add_16__avx512;
     k->relu = f32_relu_16__avx512;
     k->maxpool = f32_maxpool2x2_16__avx512;
+    k->sigmoid = f32_sigmoid_16__avx512;
     k->resize = f32_resize_rows_16__avx512;
 }
