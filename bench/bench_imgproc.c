@@ -8,7 +8,6 @@
 #include <stdlib.h>
 #include <time.h>
 
-#include "../tests/unit/weak_decoders.h"
 #include "pipeline.h"
 
 #define W 4032

@@ -30,6 +30,7 @@ static const u2_kernels generic_table = {
     .add = u2_ref_add,
     .sigmoid = u2_ref_sigmoid,
     .relu = u2_ref_relu,
+    .softmax = u2_ref_softmax,
     .s8_isa = "generic",
     .s8_conv_scratch = u2_ref_s8_conv_scratch,
     .s8_conv = u2_ref_s8_conv,

@@ -1,7 +1,7 @@
 /* exec.c - the forward pass: every op in file order, on arena offsets from the plan, through the
  * kernel table, split across the context's threads by output channels and rows (conv), channels
- * (pool, resize) or element range (add, sigmoid, relu). Splitting by output never changes a result, so
- * outputs are the same for any thread count.
+ * (pool, resize), element range (add, sigmoid, relu) or pixel range (softmax over channels). Splitting
+ * by output never changes a result, so outputs are the same for any thread count.
  *
  * Debug: with U2NET_DUMP=DIR in the environment when the context was made, every op's output is
  * written to DIR/NNN_<value name>.f32 (raw float32, [c, h, w]) as it is produced. */
@@ -85,6 +85,7 @@ static void job_run(void *arg, int t, int n) {
     case U2_OP_ADD: k->add(j->a, j->b, j->y, b, e, (j->op->flags & U2_OPF_RELU) != 0); break;
     case U2_OP_SIGMOID: k->sigmoid(j->a, j->y, b, e); break;
     case U2_OP_RELU: k->relu(j->a, j->y, b, e); break;
+    case U2_OP_SOFTMAX: k->softmax(j->a, j->y, j->c->plan.v[j->op->output].c, j->units, b, e); break;
     default: break;
     }
 }
@@ -163,6 +164,7 @@ static void setup_job(const u2net_ctx *c, const u2_op *op, uint32_t i, job *j) {
         break;
     }
     case U2_OP_ADD: j->b = value_ptr(c, op->inputs[1]); break;
+    case U2_OP_SOFTMAX: j->units = (size_t)y->h * (size_t)y->w; break; /* pixels */
     default: break;
     }
 }

@@ -56,7 +56,7 @@
 #define U2_HDR_NORM_MODE 156          /* u32      enum u2_norm_mode */
 #define U2_HDR_PIXEL_DIV 160          /* f32      divisor for U2_NORM_PIXEL_DIV */
 #define U2_HDR_MASK_OUTPUT 164        /* u32      which graph output is the mask */
-#define U2_HDR_OUTPUT_KIND 168        /* u32      enum u2_output_kind */
+#define U2_HDR_OUTPUT_KIND 168        /* u32      enum u2_model_output_kind */
 #define U2_HDR_FLAGS 172              /* u32      0 in version 1 */
 #define U2_HDR_SOURCE_MD5 176         /* u8[16]   digest of the file converted from (zeros: unknown) */
 #define U2_HDR_SOURCE_SHA256 192      /* u8[32] */
@@ -73,9 +73,10 @@ typedef enum {
 
 typedef enum {
     U2_OUTPUT_PROB = 0,               /* outputs are probabilities in [0,1] (sigmoid in the graph) */
-    U2_OUTPUT_CLASS_LOGITS = 1,       /* outputs are per-class logits; softmax over channels later */
+    U2_OUTPUT_CLASS_LOGITS = 1,       /* outputs are per-class scores (logits): the class is the argmax over
+                                         channels (rembg's u2net_cloth_seg: log_softmax, then argmax) */
     U2_OUTPUT_KIND_COUNT
-} u2_output_kind;
+} u2_model_output_kind;
 
 /* ---------------------------------------------------------------- op table */
 
@@ -99,6 +100,7 @@ typedef enum {
     U2_OP_ADD = 5,      /* in: a, b.         same shape, no broadcasting */
     U2_OP_SIGMOID = 6,  /* in: x */
     U2_OP_RELU = 7,     /* in: x             (a Relu that could not be fused into its producer) */
+    U2_OP_SOFTMAX = 8,  /* in: x             softmax over channels at every pixel (ONNX Softmax, axis 1) */
     U2_OP_TYPE_END
 } u2_op_type;
 

@@ -95,6 +95,8 @@ typedef struct u2_kernels {
     void (*add)(const float *a, const float *b, float *y, size_t i0, size_t i1, int relu);
     void (*sigmoid)(const float *x, float *y, size_t i0, size_t i1);
     void (*relu)(const float *x, float *y, size_t i0, size_t i1);
+    /* Pixels [i0, i1) of x (c, hw): softmax over the c channels of each pixel (channel stride hw). */
+    void (*softmax)(const float *x, float *y, int c, size_t hw, size_t i0, size_t i1);
 
     /* int8 convs (engine/quant.h), chosen by their own probe (e.g. VNNI): results are bit-identical
      * for every set. Units [u0, u1) (see u2_s8conv_args); per-thread scratch of s8_conv_scratch(a)

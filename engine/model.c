@@ -182,7 +182,7 @@ static u2net_status read_metadata(u2net_model *m) {
     m->mask_output = (int)mask;
     uint32_t kind = u2_rd32le(b + U2_HDR_OUTPUT_KIND);
     if (kind >= U2_OUTPUT_KIND_COUNT) return u2_fail(U2NET_ERR_FORMAT, "unknown output kind %u", kind);
-    m->output_kind = (u2_output_kind)kind;
+    m->output_kind = (u2_model_output_kind)kind;
     uint32_t flags = u2_rd32le(b + U2_HDR_FLAGS);
     if (flags != 0) return u2_fail(U2NET_ERR_UNSUPPORTED, "model header flags %#x are unknown to this build", flags);
     memcpy(m->md5, b + U2_HDR_SOURCE_MD5, 16);

@@ -68,7 +68,7 @@ struct u2net_model {
     const char *name, *input_name;
     u2net_norm norm;
     int mask_output;
-    u2_output_kind output_kind;
+    u2_model_output_kind output_kind;
     uint8_t md5[16], sha256[32];
     char md5_hex[33], sha256_hex[65];
     uint64_t n_params;
@@ -120,6 +120,7 @@ static inline const char *u2_op_type_name(u2_op_type t) {
     case U2_OP_ADD: return "add";
     case U2_OP_SIGMOID: return "sigmoid";
     case U2_OP_RELU: return "relu";
+    case U2_OP_SOFTMAX: return "softmax";
     case U2_OP_TYPE_END: break;
     }
     return "?";

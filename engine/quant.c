@@ -26,7 +26,7 @@ int u2_op_nonneg(u2_op_type type, uint32_t flags, const uint8_t *in_nonneg, uint
     for (uint32_t k = 0; k < n_inputs; k++) all = all && in_nonneg[k];
     switch (type) {
     case U2_OP_CONV: return (flags & U2_OPF_RELU) != 0;
-    case U2_OP_RELU: case U2_OP_SIGMOID: return 1;
+    case U2_OP_RELU: case U2_OP_SIGMOID: case U2_OP_SOFTMAX: return 1; /* softmax: in [0, 1] */
     /* a max of, a copy of, or a convex combination (bilinear weights are >= 0) of its input */
     case U2_OP_MAXPOOL: case U2_OP_RESIZE: return n_inputs > 0 && in_nonneg[0];
     case U2_OP_CONCAT: return all;

@@ -11,7 +11,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "../tests/unit/weak_decoders.h"
 #include "pipeline.h"
 
 #define CHECK_OR_DIE(c)                                                                                                \

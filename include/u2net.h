@@ -172,6 +172,52 @@ typedef struct {
  * load; chosen is then "generic") or when $U2NET_THREADS is not a number in 1..1024. */
 u2net_status u2net_get_cpu_info(u2net_cpu_info *out);
 
+/* ---------------------------------------------------------------- remove: image bytes in, PNG bytes out */
+
+/* The whole of rembg's remove() in one call, for the CLI and the Lambda runtime alike:
+ *
+ *     u2net_remove_opts o = u2net_remove_default_opts();   // cutout, straight alpha, EXIF applied
+ *     uint8_t *png; size_t png_len;
+ *     if (u2net_remove(ctx, jpeg_bytes, jpeg_len, &o, &png, &png_len, NULL) != U2NET_OK)
+ *         fprintf(stderr, "%s\n", u2net_last_error());     // "truncated JPEG: the file ends (at byte ..."
+ *     else { fwrite(png, 1, png_len, out); u2net_free(png); }
+ *
+ * docs/pipeline.md describes every step and where our default output differs from rembg's. */
+
+/* Default pixel cap (width x height) of u2net_remove when opts->max_pixels is 0: 24 MP (6000x4000), so
+ * that one call with the full U²-Net (176 MB of weights, 100 MB of activations) on an 8-bit photo stays
+ * under 512 MB, an AWS Lambda's memory (measured peak: 459 MiB; arithmetic in docs/pipeline.md). */
+#define U2NET_REMOVE_DEFAULT_MAX_PIXELS ((uint64_t)24000000)
+
+typedef struct {
+    int mask_only;          /* 1: output the mask as an 8-bit gray PNG instead of a cutout */
+    int bgcolor_set;        /* 1: composite the cutout over bgcolor (R,G,B,A) */
+    uint8_t bgcolor[4];
+    int post_process;       /* 1: rembg's post_process on the mask (opening, blur, threshold) */
+    int compat_rembg;       /* 1: rembg's own compositing, byte for byte (premultiplied-looking cutout) */
+    int apply_orientation;  /* 1 (default): EXIF orientation applied first, as rembg does */
+    uint64_t max_pixels;    /* 0: the default cap; larger images fail with U2NET_ERR_LIMIT before decoding */
+    int png_level;          /* 0: fast (default), 1: smaller */
+} u2net_remove_opts;
+
+typedef struct {
+    int in_width, in_height;        /* decoded image, after orientation */
+    double ms_decode, ms_preprocess, ms_infer, ms_postprocess, ms_encode;
+} u2net_remove_stats;
+
+/* A cutout (straight alpha), orientation applied, no post-process, default cap, fast PNG. */
+u2net_remove_opts u2net_remove_default_opts(void);
+
+/* Encoded JPEG or PNG bytes in, PNG bytes out (*png from the allocation hook: free with u2net_free).
+ * The context's model decides input size and normalization. stats may be NULL. opts NULL means the
+ * defaults. mask_only and bgcolor_set together are an error (U2NET_ERR_ARG). On failure *png is NULL,
+ * *png_len 0, and u2net_last_error() names the problem (decode, limit, network or encode). */
+u2net_status u2net_remove(u2net_ctx *ctx, const uint8_t *image, size_t image_len, const u2net_remove_opts *opts,
+                          uint8_t **png, size_t *png_len, u2net_remove_stats *stats);
+
+/* Free what u2net_remove returned (through the allocation hook). NULL is fine. */
+void u2net_free(void *p);
+
 #ifdef __cplusplus
 }
 #endif

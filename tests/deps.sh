@@ -5,8 +5,9 @@
 # Quiet and quick when everything is present. Never fatal: a test whose tool is missing says "skip".
 cd "$(dirname "$0")/.." || exit 0
 
-APT_PKGS="python3-pil python3-numpy python3-opencv libjpeg-turbo-progs pngcheck xxhash zip unzip xz-utils
- clang libclang-rt-14-dev qemu-user-static gcc-aarch64-linux-gnu libc6-dev-arm64-cross openssl libcurl4"
+APT_PKGS="python3-pil python3-numpy python3-opencv libjpeg-turbo-progs pngcheck libpng-dev zlib1g-dev pkg-config
+ xxhash zip unzip xz-utils openssl libcurl4
+ clang libclang-rt-14-dev qemu-user-static gcc-aarch64-linux-gnu libc6-dev-arm64-cross"
 # node and npm may come from another source (NodeSource ships npm inside nodejs): only ask Debian if absent.
 command -v node >/dev/null 2>&1 || APT_PKGS="$APT_PKGS nodejs"
 command -v npm >/dev/null 2>&1 || APT_PKGS="$APT_PKGS npm"

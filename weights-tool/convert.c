@@ -8,6 +8,7 @@
 #include "quantize.h"
 
 #include <math.h>
+#include <stdlib.h>
 
 /* ---------------------------------------------------------------- options */
 
@@ -27,7 +28,7 @@ u2w_options u2w_default_options(void) {
     return o;
 }
 
-static u2net_status check_options(const u2w_options *o) {
+u2net_status u2w_check_options(const u2w_options *o) {
     for (int c = 0; c < 3; c++)
         if (!isfinite(o->mean[c]) || !isfinite(o->std[c]) || o->std[c] == 0.0f)
             return u2_fail(U2NET_ERR_ARG, "normalization channel %d: mean %g, std %g (std must be finite, non-zero)", c,
@@ -190,11 +191,24 @@ u2net_status u2w_need_sym(cv *c, const onnx_node *n, size_t k, sym **out) {
     return U2NET_OK;
 }
 
+const char *u2w_sym_kind_name(sym_kind k) {
+    switch (k) {
+    case SYM_ACT: return "an activation";
+    case SYM_CONST: return "a constant";
+    case SYM_SHAPE: return "a shape computation";
+    case SYM_QACT: return "a dynamically quantized activation";
+    case SYM_QSCALE: return "a dynamic quantization scale";
+    case SYM_QZERO: return "a dynamic quantization zero point";
+    case SYM_NONE: break;
+    }
+    return "undefined";
+}
+
 u2net_status u2w_need_act(cv *c, const onnx_node *n, size_t k, sym **out) {
     U2_TRY(u2w_need_sym(c, n, k, out));
     if ((*out)->kind != SYM_ACT)
-        return u2_fail(U2NET_ERR_UNSUPPORTED, NODE_FMT ": input %zu ('%.*s') is a %s, not an activation", NODE_ARGS(n),
-                       k, U2W_STR((*out)->name), (*out)->kind == SYM_CONST ? "constant" : "shape computation");
+        return u2_fail(U2NET_ERR_UNSUPPORTED, NODE_FMT ": input %zu ('%.*s') is %s, not an activation", NODE_ARGS(n),
+                       k, U2W_STR((*out)->name), u2w_sym_kind_name((*out)->kind));
     return U2NET_OK;
 }
 
@@ -257,6 +271,7 @@ static const struct {
     {"BatchNormalization", u2w_conv_batchnorm},
     {"Relu", u2w_conv_relu},
     {"Sigmoid", u2w_conv_sigmoid},
+    {"Softmax", u2w_conv_softmax},
     {"Add", u2w_conv_add},
     {"MaxPool", u2w_conv_maxpool},
     {"Resize", u2w_conv_resize},
@@ -272,6 +287,9 @@ static const struct {
     {"Identity", u2w_conv_identity},
     {"Dropout", u2w_conv_identity},
     {"Reshape", u2w_conv_reshape},
+    {"DynamicQuantizeLinear", u2w_conv_dynamic_quantize},
+    {"ConvInteger", u2w_conv_conv_integer},
+    {"Mul", u2w_conv_mul},
 };
 
 static u2net_status convert_node(cv *c, const onnx_node *n) {
@@ -473,9 +491,24 @@ static u2net_status setup(cv *c, const u2w_options *opt, uint32_t *in_h, uint32_
 
 /* ---------------------------------------------------------------- int8 */
 
-/* Why a conv stays float under --precision int8, or NULL if it can be int8. nonneg: per value. */
-static const char *s8_refusal(const cop *op, const uint8_t *nonneg, const u2w_options *opt) {
+/* Is op number k (as `u2net-weights info` numbers them) in the list "i,j-k,..." (NULL: no)? */
+static int in_index_list(const char *list, uint32_t k) {
+    for (const char *p = list; p && *p;) {
+        char *end;
+        const unsigned long a = strtoul(p, &end, 10);
+        unsigned long b = a;
+        if (*end == '-') b = strtoul(end + 1, &end, 10);
+        if (k >= a && k <= b) return 1;
+        p = *end == ',' ? end + 1 : NULL;
+    }
+    return 0;
+}
+
+/* Why a conv (op number k) stays float under --precision int8, or NULL if it can be int8.
+ * nonneg: per value. */
+static const char *s8_refusal(const cop *op, uint32_t k, const uint8_t *nonneg, const u2w_options *opt) {
     if (opt->precision != U2W_PRECISION_INT8) return "fp32 requested";
+    if (in_index_list(opt->s8_keep, k)) return "--keep-float";
     if (!nonneg[op->inputs[0]]) return "its input may be negative";
     if (op->p[U2_CONV_GROUPS] != 1) return "grouped";
     if ((uint64_t)op->wshape[1] * op->wshape[2] * op->wshape[3] > U2_S8_MAX_TERMS) return "too many terms for an int32 sum";
@@ -537,13 +570,17 @@ static u2net_status build_graph(cv *c, const u2w_options *opt, uint32_t in_h, ui
     for (size_t k = 0; k < om->n_outputs; k++) {
         sym *s = u2w_sym_get(c, om->outputs[k].name);
         if (!s || s->kind != SYM_ACT)
-            return u2_fail(U2NET_ERR_UNSUPPORTED, "graph output '%.*s' is %s, not computed from the input",
-                           U2W_STR(om->outputs[k].name), !s || s->kind == SYM_NONE ? "never produced" : "a constant");
+            return u2_fail(U2NET_ERR_UNSUPPORTED, "graph output '%.*s' is %s, not an activation computed from the input",
+                           U2W_STR(om->outputs[k].name), !s || s->kind == SYM_NONE ? "never produced" : u2w_sym_kind_name(s->kind));
         outs[k] = s->value;
         live[s->value] = 1;
     }
     if ((size_t)opt->mask_output >= om->n_outputs)
         return u2_fail(U2NET_ERR_ARG, "mask output %d, but the graph has %zu outputs", opt->mask_output, om->n_outputs);
+    for (uint32_t i = 0; i < c->n_ops; i++)
+        if (c->ops[i].qpending)
+            return u2_fail(U2NET_ERR_UNSUPPORTED, "ConvInteger '%.*s': its output is used without the Mul by its "
+                           "dynamic scale (only dequantized ConvInteger outputs are supported)", U2W_STR(c->ops[i].name));
     /* dead ops: nothing the outputs depend on (a resize's size source counts) */
     for (uint32_t i = c->n_ops; i-- > 0;) {
         const cop *op = &c->ops[i];
@@ -562,6 +599,7 @@ static u2net_status build_graph(cv *c, const u2w_options *opt, uint32_t in_h, ui
         nt += op->type == U2_OP_CONV ? 1 + (op->b != NULL) : 0;
     }
     /* int8: non-negative values, proved op by op (the engine proves it again at load) */
+    uint32_t nlive = 0; /* op numbers in the model file (what --keep-float names) */
     uint8_t *nonneg = u2w_alloc(c->a, c->n_vals, 1);
     if (!nonneg) return u2_fail(U2NET_ERR_NOMEM, "out of memory building the model");
     for (uint32_t i = 0; i < c->n_ops; i++) {
@@ -569,7 +607,9 @@ static u2net_status build_graph(cv *c, const u2w_options *opt, uint32_t in_h, ui
         uint8_t in[2] = {nonneg[op->inputs[0]], 1};
         for (uint32_t k = 0; k < op->n_inputs; k++) in[1] = in[1] && nonneg[op->inputs[k]];
         nonneg[op->output] = (uint8_t)u2_op_nonneg(op->type, op->flags, in, op->n_inputs > 1 ? 2 : 1);
-        if (op->type == U2_OP_CONV && live[op->output] && !s8_refusal(op, nonneg, opt)) nt++; /* + scales */
+        if (!live[op->output]) continue;
+        if (op->type == U2_OP_CONV && !s8_refusal(op, nlive, nonneg, opt)) nt++; /* + scales */
+        nlive++;
     }
     g->ops = u2w_alloc(c->a, nops ? nops : 1, sizeof *g->ops);
     g->values = u2w_alloc(c->a, nv, sizeof *g->values);
@@ -603,7 +643,7 @@ static u2net_status build_graph(cv *c, const u2w_options *opt, uint32_t in_h, ui
         const size_t nw = (size_t)op->wshape[0] * op->wshape[1] * op->wshape[2] * op->wshape[3];
         const float *w = op->w;
         if (c->st) c->st->params += nw;
-        const char *why = s8_refusal(op, nonneg, opt);
+        const char *why = s8_refusal(op, g->n_ops - 1, nonneg, opt);
         if (opt->precision == U2W_PRECISION_INT8 && c->st) {
             if (why) c->st->f32_convs++;
             else c->st->s8_convs++;
@@ -659,7 +699,7 @@ u2net_status u2w_convert(const uint8_t *onnx, size_t len, const u2w_options *opt
     *out = NULL;
     *out_len = 0;
     u2w_options opt = opt_in ? *opt_in : u2w_default_options();
-    U2_TRY(check_options(&opt));
+    U2_TRY(u2w_check_options(&opt));
     u2w_stats local;
     u2w_stats *st = stats ? stats : &local;
     memset(st, 0, sizeof *st);

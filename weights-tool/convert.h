@@ -10,6 +10,10 @@
  *   SHAPE  a small integer vector computed from activation shapes: each element is a constant or
  *          "dimension 2 or 3 (height, width) of value v", which is how a Shape/Slice/Gather/Concat
  *          subgraph computing "the size of Y" collapses into one "resize to the size of Y" op.
+ * and, in dynamic-quantized models (convert_quant.c), what DynamicQuantizeLinear makes of activation v:
+ *   QACT   its uint8 quantization (only ConvInteger may read it: the conv reads v itself instead);
+ *   QSCALE its scale, times a constant factor (Mul by a weight scale);
+ *   QZERO  its zero point.
  */
 #ifndef U2W_CONVERT_H
 #define U2W_CONVERT_H
@@ -19,7 +23,7 @@
 #include "onnx.h"
 #include "wtool.h"
 
-typedef enum { SYM_NONE = 0, SYM_ACT, SYM_CONST, SYM_SHAPE } sym_kind;
+typedef enum { SYM_NONE = 0, SYM_ACT, SYM_CONST, SYM_SHAPE, SYM_QACT, SYM_QSCALE, SYM_QZERO } sym_kind;
 
 #define U2W_MAX_SHAPE 64 /* longest integer vector the shape folding handles */
 
@@ -33,8 +37,9 @@ typedef struct {
     u2w_str name;
     sym_kind kind;
     int consumers;            /* node inputs and graph outputs that name it */
-    /* SYM_ACT */
+    /* SYM_ACT; SYM_QACT, SYM_QSCALE, SYM_QZERO: the activation they quantize */
     uint32_t value;
+    float qfactor;            /* SYM_QSCALE: the constant the dynamic scale is multiplied by */
     /* SYM_CONST: data decoded on first use from t (or made by folding) */
     const onnx_tensor *t;
     int ndim;
@@ -64,6 +69,8 @@ typedef struct {
     uint32_t wshape[4];
     u2w_str wname, bname;
     int w_owned;              /* w belongs to this op alone (BatchNormalization may scale it) */
+    int qpending;             /* ConvInteger: its output still needs the Mul by the dynamic scale of ... */
+    uint32_t qvalue;          /* ... this activation (convert_quant.c) */
 } cop;
 
 typedef struct {
@@ -129,14 +136,28 @@ u2net_status u2w_conv_identity(cv *c, const onnx_node *n);
 u2net_status u2w_conv_concat_shape(cv *c, const onnx_node *n);
 u2net_status u2w_conv_reshape(cv *c, const onnx_node *n);
 
+/* "an activation", "a constant", ... for messages */
+const char *u2w_sym_kind_name(sym_kind k);
+
 /* ---------------------------------------------------------------- convert_ops.c */
+/* Conv-like attributes (kernel, strides, dilations, groups, pads) for a weight of dims wd reading x. */
+u2net_status u2w_conv_attrs(cv *c, const onnx_node *n, const sym *x, const int64_t wd[4], u2w_str wname,
+                            int32_t p[U2_OP_N_PARAMS]);
 u2net_status u2w_conv_conv(cv *c, const onnx_node *n);
 u2net_status u2w_conv_batchnorm(cv *c, const onnx_node *n);
 u2net_status u2w_conv_relu(cv *c, const onnx_node *n);
 u2net_status u2w_conv_sigmoid(cv *c, const onnx_node *n);
+u2net_status u2w_conv_softmax(cv *c, const onnx_node *n);
 u2net_status u2w_conv_add(cv *c, const onnx_node *n);
 u2net_status u2w_conv_maxpool(cv *c, const onnx_node *n);
 u2net_status u2w_conv_resize(cv *c, const onnx_node *n);
 u2net_status u2w_conv_concat(cv *c, const onnx_node *n); /* activations, or else shape vectors */
+
+/* ---------------------------------------------------------------- convert_quant.c */
+u2net_status u2w_conv_dynamic_quantize(cv *c, const onnx_node *n);
+u2net_status u2w_conv_conv_integer(cv *c, const onnx_node *n);
+u2net_status u2w_conv_mul(cv *c, const onnx_node *n);
+/* Add of an activation and a per-channel constant, folded into the conv that made the activation. */
+u2net_status u2w_conv_add_const(cv *c, const onnx_node *n, sym *act, sym *k);
 
 #endif /* U2W_CONVERT_H */

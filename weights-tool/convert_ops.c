@@ -1,5 +1,6 @@
 /* convert_ops.c - ONNX nodes that become ops of the model: Conv (+ folded BatchNormalization, + fused
- * Relu), MaxPool, Resize / Upsample, Concat, Add (+ fused Relu), Sigmoid, Relu. */
+ * Relu), MaxPool, Resize / Upsample, Concat, Add (+ fused Relu, or a constant folded into a bias),
+ * Sigmoid, Softmax (over channels), Relu. */
 #include "convert.h"
 
 #include <math.h>
@@ -38,24 +39,16 @@ static u2net_status conv_pads(const onnx_node *n, const int64_t k[2], const int6
     return U2NET_OK;
 }
 
-u2net_status u2w_conv_conv(cv *c, const onnx_node *n) {
-    sym *x, *w, *b = NULL;
-    U2_TRY(u2w_need_act(c, n, 0, &x));
-    U2_TRY(u2w_need_sym(c, n, 1, &w));
-    if (w->kind != SYM_CONST) UNSUP(NODE_FMT ": its weight is computed at run time; only constant weights are supported", NODE_ARGS(n));
-    if (u2w_input(n, 2)) {
-        U2_TRY(u2w_need_sym(c, n, 2, &b));
-        if (b->kind != SYM_CONST) UNSUP(NODE_FMT ": its bias is computed at run time", NODE_ARGS(n));
-    }
-    if (w->ndim != 4)
-        UNSUP(NODE_FMT ": weight '%.*s' has %d dimensions; only 2-D convolution (4-D weights) is supported", NODE_ARGS(n),
-              U2W_STR(w->name), w->ndim);
-    const int64_t oc = w->dims[0], icg = w->dims[1];
-    int64_t k[2] = {w->dims[2], w->dims[3]}, s[2] = {1, 1}, d[2] = {1, 1}, pads[4], ks[2], group;
+/* The op parameters of Conv-like node n (Conv, ConvInteger) with a weight of dims wd = (oc, ic/group,
+ * kh, kw) reading activation x: kernel, strides, dilations, groups, padding, all range-checked. */
+u2net_status u2w_conv_attrs(cv *c, const onnx_node *n, const sym *x, const int64_t wd[4], u2w_str wname,
+                            int32_t p[U2_OP_N_PARAMS]) {
+    const int64_t oc = wd[0], icg = wd[1];
+    int64_t k[2] = {wd[2], wd[3]}, s[2] = {1, 1}, d[2] = {1, 1}, pads[4], ks[2], group;
     size_t cnt;
     U2_TRY(u2w_attr_ints(n, "kernel_shape", ks, 2, &cnt));
     if (cnt && (cnt != 2 || ks[0] != k[0] || ks[1] != k[1]))
-        return u2_fail(U2NET_ERR_GRAPH, NODE_FMT ": kernel_shape does not match weight '%.*s'", NODE_ARGS(n), U2W_STR(w->name));
+        return u2_fail(U2NET_ERR_GRAPH, NODE_FMT ": kernel_shape does not match weight '%.*s'", NODE_ARGS(n), U2W_STR(wname));
     U2_TRY(u2w_attr_ints(n, "strides", s, 2, &cnt));
     if (cnt == 0) s[0] = s[1] = 1;
     else if (cnt != 2) UNSUP(NODE_FMT ": %zu strides", NODE_ARGS(n), cnt);
@@ -75,8 +68,33 @@ u2net_status u2w_conv_conv(cv *c, const onnx_node *n) {
     const uint32_t ic = c->vals[x->value].channels;
     if ((uint64_t)icg * (uint64_t)group != ic || oc % group != 0)
         return u2_fail(U2NET_ERR_GRAPH, NODE_FMT ": weight '%.*s' [%lld, %lld, ..] with %lld groups expects %lld input "
-                       "channels, input '%.*s' has %u", NODE_ARGS(n), U2W_STR(w->name), (long long)oc, (long long)icg,
+                       "channels, input '%.*s' has %u", NODE_ARGS(n), U2W_STR(wname), (long long)oc, (long long)icg,
                        (long long)group, (long long)(icg * group), U2W_STR(x->name), ic);
+    memset(p, 0, U2_OP_N_PARAMS * sizeof *p);
+    p[U2_CONV_KH] = (int32_t)k[0], p[U2_CONV_KW] = (int32_t)k[1];
+    p[U2_CONV_SH] = (int32_t)s[0], p[U2_CONV_SW] = (int32_t)s[1];
+    p[U2_CONV_PAD_T] = (int32_t)pads[0], p[U2_CONV_PAD_L] = (int32_t)pads[1];
+    p[U2_CONV_PAD_B] = (int32_t)pads[2], p[U2_CONV_PAD_R] = (int32_t)pads[3];
+    p[U2_CONV_DH] = (int32_t)d[0], p[U2_CONV_DW] = (int32_t)d[1];
+    p[U2_CONV_GROUPS] = (int32_t)group;
+    return U2NET_OK;
+}
+
+u2net_status u2w_conv_conv(cv *c, const onnx_node *n) {
+    sym *x, *w, *b = NULL;
+    U2_TRY(u2w_need_act(c, n, 0, &x));
+    U2_TRY(u2w_need_sym(c, n, 1, &w));
+    if (w->kind != SYM_CONST) UNSUP(NODE_FMT ": its weight is computed at run time; only constant weights are supported", NODE_ARGS(n));
+    if (u2w_input(n, 2)) {
+        U2_TRY(u2w_need_sym(c, n, 2, &b));
+        if (b->kind != SYM_CONST) UNSUP(NODE_FMT ": its bias is computed at run time", NODE_ARGS(n));
+    }
+    if (w->ndim != 4)
+        UNSUP(NODE_FMT ": weight '%.*s' has %d dimensions; only 2-D convolution (4-D weights) is supported", NODE_ARGS(n),
+              U2W_STR(w->name), w->ndim);
+    int32_t p[U2_OP_N_PARAMS];
+    U2_TRY(u2w_conv_attrs(c, n, x, w->dims, w->name, p));
+    const int64_t oc = w->dims[0];
     float *wf, *bf = NULL;
     size_t wn, bn;
     U2_TRY(u2w_const_f32(c, w, &wf, &wn));
@@ -89,16 +107,10 @@ u2net_status u2w_conv_conv(cv *c, const onnx_node *n) {
     c->st->f16_tensors += w->is_f16 + (b && b->is_f16);
     cop *op;
     U2_TRY(u2w_new_op(c, n, U2_OP_CONV, &x->value, 1, (uint32_t)oc, &op));
-    int32_t *p = op->p;
-    p[U2_CONV_KH] = (int32_t)k[0], p[U2_CONV_KW] = (int32_t)k[1];
-    p[U2_CONV_SH] = (int32_t)s[0], p[U2_CONV_SW] = (int32_t)s[1];
-    p[U2_CONV_PAD_T] = (int32_t)pads[0], p[U2_CONV_PAD_L] = (int32_t)pads[1];
-    p[U2_CONV_PAD_B] = (int32_t)pads[2], p[U2_CONV_PAD_R] = (int32_t)pads[3];
-    p[U2_CONV_DH] = (int32_t)d[0], p[U2_CONV_DW] = (int32_t)d[1];
-    p[U2_CONV_GROUPS] = (int32_t)group;
+    memcpy(op->p, p, sizeof op->p);
     op->w = wf;
     op->b = bf;
-    op->wshape[0] = (uint32_t)oc, op->wshape[1] = (uint32_t)icg, op->wshape[2] = (uint32_t)k[0], op->wshape[3] = (uint32_t)k[1];
+    for (int i = 0; i < 4; i++) op->wshape[i] = (uint32_t)w->dims[i];
     op->wname = w->name;
     op->bname = b ? b->name : u2w_cstr("");
     /* BatchNormalization may scale these in place only if no other node reads them */
@@ -188,9 +200,30 @@ u2net_status u2w_conv_sigmoid(cv *c, const onnx_node *n) {
     return u2w_new_op(c, n, U2_OP_SIGMOID, &x->value, 1, c->vals[x->value].channels, &op);
 }
 
+/* Softmax over channels. Opset 13 normalizes along `axis` alone (default -1); before, Softmax flattened
+ * the tensor into [N, C*H*W] at axis 1 and normalized over all of it, which is not per-pixel: refused. */
+u2net_status u2w_conv_softmax(cv *c, const onnx_node *n) {
+    sym *x;
+    cop *op;
+    U2_TRY(u2w_need_act(c, n, 0, &x));
+    int64_t axis;
+    U2_TRY(u2w_attr_int(n, "axis", c->opset >= 13 ? -1 : 1, &axis));
+    if (c->opset < 13)
+        UNSUP(NODE_FMT ": Softmax before opset 13 normalizes over channels, height and width together (axis %lld "
+              "flattens the tensor); only the per-pixel softmax over channels of opset 13 is supported", NODE_ARGS(n),
+              (long long)axis);
+    if (axis != 1 && axis != -3)
+        UNSUP(NODE_FMT ": softmax along axis %lld; only along channels (axis 1) is supported", NODE_ARGS(n), (long long)axis);
+    return u2w_new_op(c, n, U2_OP_SOFTMAX, &x->value, 1, c->vals[x->value].channels, &op);
+}
+
 u2net_status u2w_conv_add(cv *c, const onnx_node *n) {
     sym *a, *b;
     cop *op;
+    U2_TRY(u2w_need_sym(c, n, 0, &a));
+    U2_TRY(u2w_need_sym(c, n, 1, &b));
+    if (a->kind == SYM_ACT && b->kind == SYM_CONST) return u2w_conv_add_const(c, n, a, b);
+    if (a->kind == SYM_CONST && b->kind == SYM_ACT) return u2w_conv_add_const(c, n, b, a);
     U2_TRY(u2w_need_act(c, n, 0, &a));
     U2_TRY(u2w_need_act(c, n, 1, &b));
     uint32_t ca = c->vals[a->value].channels, cb = c->vals[b->value].channels;

@@ -329,6 +329,8 @@ u2net_status u2w_conv_concat_shape(cv *c, const onnx_node *n) {
 /* Give output k the same meaning as input symbol x. */
 static u2net_status alias(cv *c, const onnx_node *n, sym *x) {
     if (x->kind == SYM_ACT) {
+        /* the node disappears: its own read of the value no longer counts, its output's readers do */
+        if (c->vals[x->value].uses > 0) c->vals[x->value].uses--;
         c->st->folded++;
         return u2w_bind_act(c, n->outputs[0], x->value);
     }

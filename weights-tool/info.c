@@ -1,6 +1,7 @@
 /* info.c - `u2net-weights info`: the graph one op per line at a given input size (shapes, parameters,
  * multiply-accumulates), then totals: parameters, GMAC at that size and at 320x320, and the peak
  * activation memory of the memory plan (against one buffer per value, for scale). */
+#include "presets.h"
 #include "wtool.h"
 
 #include "model.h"
@@ -87,6 +88,11 @@ u2net_status u2w_info(FILE *f, const u2net_model *m, int h, int w) {
             (double)m->norm.std[1], (double)m->norm.std[2]);
     fprintf(f, "source: md5 %s, sha256 %s\n", m->md5_hex[0] ? m->md5_hex : "unknown",
             m->sha256_hex[0] ? m->sha256_hex : "unknown");
+    const u2w_preset *pr = u2w_preset_by_md5_hex(m->md5_hex);
+    if (pr) fprintf(f, "preset: %s (%s, recognized by its source MD5)\n", pr->name, pr->source);
+    fprintf(f, "outputs: %s\n", m->output_kind == U2_OUTPUT_CLASS_LOGITS
+                                    ? "per-class logits (softmax/argmax over channels is the caller's)"
+                                    : "probabilities (the sigmoid is in the graph)");
     fprintf(f, "\n%4s  %-8s %-26s %-14s    %-14s %11s %15s  %s\n", "#", "op", "params", "input", "output", "parameters",
             "MACs", "name");
     for (uint32_t i = 0; i < m->n_ops; i++) {

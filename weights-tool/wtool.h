@@ -35,12 +35,13 @@ typedef struct {
     int scale_by_max;          /* 1: divide pixels by the image's max (rembg); 0: by pixel_div */
     float pixel_div;
     int mask_output;           /* which graph output is the mask */
-    int output_kind;           /* enum u2_output_kind */
+    int output_kind;           /* enum u2_model_output_kind */
     int precision;             /* u2w_precision of conv weights */
     int plain_weights;         /* 1: conv weights in the plain [oc, ic, kh, kw] order (readable by builds
                                   before U2_LAYOUT_OC8); 0: ungrouped stride-1 convs packed as the SIMD
                                   kernels read them, so a model maps them in place */
     int s8_min_oc;             /* int8: convs with fewer output channels stay float (side outputs) */
+    const char *s8_keep;       /* int8: convs kept float by op number (`info`'s #), "i,j-k" (NULL: none) */
     /* Called for every tensor stored below float32, and with int8 for every conv kept float (NULL: not
      * called). */
     void (*report)(void *user, const u2w_tensor_error *e);
@@ -55,14 +56,21 @@ typedef struct {
     size_t relu_fused;         /* Relu nodes fused into their Conv or Add */
     size_t folded;             /* shape arithmetic, Constant, Cast, Identity, Dropout nodes that disappeared */
     size_t f16_tensors;        /* weights stored as float16 in the ONNX file (widened to float32) */
+    size_t dequantized;        /* ConvInteger weights dequantized to float32 (dynamic-quantized files) */
     size_t lowered;            /* tensors written below float32 (--precision) */
     double lowered_max_abs;    /* the largest error among them */
     size_t s8_convs, f32_convs; /* with --precision int8: convs stored as int8 / kept float */
     uint64_t params;
+    /* .pth conversions */
+    const char *arch;          /* "u2net", "u2netp", "isnet" (static string) */
+    size_t source_tensors;     /* tensors in the state dict */
 } u2w_stats;
 
 /* rembg's u2net-family defaults: ImageNet mean/std, divide by max, mask = output 0. */
 u2w_options u2w_default_options(void);
+
+/* U2NET_ERR_ARG naming the first option out of range (std 0, a negative size, ...). */
+u2net_status u2w_check_options(const u2w_options *o);
 
 /* Convert an ONNX model held in memory into model-file bytes (*out from u2_malloc; free with u2_free).
  * Deterministic: the same input and options always give the same bytes. stats may be NULL. */

@@ -14,6 +14,7 @@ void u2_ref_resize(const u2_resize_args *a, int c0, int c1);
 void u2_ref_add(const float *a, const float *b, float *y, size_t i0, size_t i1, int relu);
 void u2_ref_sigmoid(const float *x, float *y, size_t i0, size_t i1);
 void u2_ref_relu(const float *x, float *y, size_t i0, size_t i1);
+void u2_ref_softmax(const float *x, float *y, int c, size_t hw, size_t i0, size_t i1);
 
 /* Linear resize along one axis: output position x reads source positions i0, i1 with weight t on i1
  * (resize.c; faster resize kernels use it so that they compute the very same coordinates). */

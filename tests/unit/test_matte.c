@@ -9,7 +9,6 @@
 #include "imgproc.h"
 #include "refcase.h"
 #include "test.h"
-#include "weak_decoders.h"
 
 static u2_pixfmt fmt_of(const char *mode) {
     if (strcmp(mode, "L") == 0) return U2_PIX_GRAY;

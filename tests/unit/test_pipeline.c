@@ -11,7 +11,6 @@
 #include "pipeline.h"
 #include "refcase.h"
 #include "test.h"
-#include "weak_decoders.h"
 
 static u2_pixfmt fmt_of(const char *mode) {
     if (strcmp(mode, "L") == 0) return U2_PIX_GRAY;
