@@ -497,6 +497,40 @@ static void test_int8_model(void) {
     free(m8), free(m32);
 }
 
+/* --keep-float: the convs among the listed op numbers stay float32, the others do not move. */
+static void test_keep_float(void) {
+    size_t n, len;
+    uint8_t *m32 = tiny_model(U2W_PRECISION_FP32, 4, &len);
+    REQUIRE(m32, "conversion: %s", u2net_last_error());
+    u2net_model *m;
+    REQUIRE(u2_model_load_memory_isa(m32, len, "generic", &m) == U2NET_OK, "%s", u2net_last_error());
+    int conv3 = -1;
+    for (uint32_t i = 0; i < m->n_ops; i++)
+        if (!strcmp(m->ops[i].name, "conv3")) conv3 = (int)i;
+    u2net_model_free(m);
+    free(m32);
+    REQUIRE(conv3 > 0, "no conv3 in the tiny model");
+    char list[32];
+    snprintf(list, sizeof list, "0,%d-%d", conv3, conv3 + 1); /* a range, and a float conv listed again */
+    uint8_t *onnx = tu_tiny_onnx(&n), *out = NULL;
+    u2w_options o = u2w_default_options();
+    o.precision = U2W_PRECISION_INT8;
+    o.s8_keep = list;
+    REQUIRE(u2w_convert(onnx, n, &o, &out, &len, NULL) == U2NET_OK, "%s", u2net_last_error());
+    free(onnx);
+    REQUIRE(u2_model_load_memory_isa(out, len, "generic", &m) == U2NET_OK, "%s", u2net_last_error());
+    for (uint32_t i = 0; i < m->n_ops; i++) {
+        const u2_op *op = &m->ops[i];
+        if (op->type != U2_OP_CONV) continue;
+        const int want8 = !strcmp(op->name, "conv2");
+        CHECK((m->tensors[op->weight].dtype == U2_DTYPE_I8) == want8, "--keep-float %s: conv '%s' (op %u) dtype %d", list,
+              op->name, i, m->tensors[op->weight].dtype);
+    }
+    CHECK(m->n_s8 == 1, "%u int8 convs, expected 1", m->n_s8);
+    u2net_model_free(m);
+    u2_free(out);
+}
+
 /* Model surgery on the int8 tiny model; expect status s and a detail containing `has`. */
 static void expect_refusal(const uint8_t *model, size_t len, void (*edit)(uint8_t *, size_t, const u2net_model *),
                            u2net_status s, const char *has) {
@@ -580,6 +614,7 @@ int main(void) {
     RUN(test_close_to_float);
     RUN(test_weight_quantizer);
     RUN(test_int8_model);
+    RUN(test_keep_float);
     RUN(test_loader_refusals);
     return test_done();
 }
