@@ -80,8 +80,7 @@ $(BUILD)/obj/%_avx512.o:   ISA_FLAGS := -mavx512f -mavx512bw -mavx512vl -mavx512
 $(BUILD)/obj/%_avxvnni.o:  ISA_FLAGS := -mavx2 -mfma -mf16c -mavxvnni
 $(BUILD)/obj/%_dotprod.o:  ISA_FLAGS := -march=armv8.2-a+dotprod
 
-.PHONY: all lib test asan fuzz bench bench-engine bench-imgproc bench-jpeg bench-png bench-remove lambda-zip demo install \
-        clean help deps test-arm64 test-build
+.PHONY: all lib test asan fuzz bench bench-engine bench-imgproc bench-jpeg bench-png bench-remove lambda-zip demo install clean help deps test-arm64 test-build
 .DEFAULT_GOAL := all
 
 # (a program is built once its folder has sources)
@@ -175,7 +174,7 @@ bench: ## the engine bench (ours vs ONNX Runtime, docs/benchmarks.md), then ever
 	@$(MAKE) --no-print-directory bench-engine
 	@for t in $(BENCH_TARGETS); do $(MAKE) --no-print-directory $$t || exit 1; done
 
-bench-engine: all $(BUILD)/bench/bench_engine $(BUILD)/bench/bench_peak ## models x precisions x threads vs ONNX Runtime (BENCH_QUICK=1: U²-NetP only)
+bench-engine: all $(BUILD)/bench/bench_engine $(BUILD)/bench/bench_peak $(BUILD)/bench/bench_conv ## models x precisions x threads vs ONNX Runtime (BENCH_QUICK=1: U²-NetP only)
 	@$(MAKE) --no-print-directory deps
 	@BUILD=$(BUILD) $(PYTHON) bench/bench_engine.py
 

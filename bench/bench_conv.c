@@ -2,7 +2,7 @@
  * (3x3, dilation 1..8, 320x320 down to 10x10): GMAC/s of every kernel set this CPU runs, best of N runs.
  * For tuning kernels; `make bench` reports whole networks (bench/bench_engine.c).
  *
- *   build/bench_conv [RUNS] [ISA]        e.g. build/bench_conv 5 avx512 */
+ *   build/bench/bench_conv [RUNS] [ISA]  e.g. build/bench/bench_conv 5 avx512 */
 #include "kernels.h"
 #include "mem.h"
 #include "ops/ops.h"

@@ -3,7 +3,7 @@
 
 For every model available (U²-NetP from tests/data, U²-Net from ../shared/fixtures decompressed into the
 build folder, ISNet from $ISNET_DIR=/work/isnet when present) x precision (fp32, fp16, and int8 when the
-converter has it) x threads (1 and all the CPUs this process may use), run build/bench_engine in its
+converter has it) x threads (1 and all the CPUs this process may use), run build/bench/bench_engine in its
 own process (so peak RSS is its own), and ONNX Runtime 1.30 (bench/ort_bench.js, onnxruntime-node,
 test-only) on the same ONNX file and input in the same run. Writes the table between the markers of
 docs/benchmarks.md and every figure to bench/results.json.
@@ -125,16 +125,19 @@ def fmt(v, spec="%.0f"):
 
 
 def table(results):
-    head = ("| model | precision | threads | load ms | first ms | min ms | median ms | GMAC/s | peak RSS MB "
-            "| ORT min ms | ORT RSS MB | ours / ORT |\n|---|---|---|---|---|---|---|---|---|---|---|---|\n")
+    head = ("| model | precision | threads | load ms | first ms | min ms | median ms | CPU ms | GMAC/s | peak RSS MB "
+            "| ORT min ms | ORT CPU ms | ORT RSS MB | ours / ORT | CPU ours / ORT |\n"
+            "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|\n")
     rows = []
     for r in results:
         o = r.get("ort") or {}
         ratio = r["min_ms"] / o["min_ms"] if o.get("min_ms") else None
-        rows.append("| %s | %s | %d | %s | %s | %s | %s | %s | %s | %s | %s | %s |" % (
+        cpu_ratio = r["cpu_min_ms"] / o["cpu_min_ms"] if o.get("cpu_min_ms") and r.get("cpu_min_ms") else None
+        rows.append("| %s | %s | %d | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s |" % (
             r["model_name"], r["precision"], r["threads"], fmt(r["load_ms"], "%.1f"), fmt(r["first_ms"]),
-            fmt(r["min_ms"]), fmt(r["median_ms"]), fmt(r["gmacs"], "%.1f"), fmt(r["vmhwm_mb"]),
-            fmt(o.get("min_ms")), fmt(o.get("vmhwm_mb")), fmt(ratio, "%.2f") + ("x" if ratio else "")))
+            fmt(r["min_ms"]), fmt(r["median_ms"]), fmt(r.get("cpu_min_ms")), fmt(r["gmacs"], "%.1f"),
+            fmt(r["vmhwm_mb"]), fmt(o.get("min_ms")), fmt(o.get("cpu_min_ms")), fmt(o.get("vmhwm_mb")),
+            fmt(ratio, "%.2f") + ("x" if ratio else ""), fmt(cpu_ratio, "%.2f") + ("x" if cpu_ratio else "")))
     return head + "\n".join(rows) + "\n"
 
 
@@ -149,8 +152,10 @@ def write_doc(path, results, mach, cmd, skipped):
            "Measured %s with `%s`." % (mach["date"], cmd), "",
            "Machine: %s, %d CPUs for this process, Linux %s; kernel set `%s`; flags: %s." % (
                mach.get("cpu", "?"), mach["cpus"], mach["kernel"], mach["isa"], mach.get("flags", "")),
-           "Measured FMA peak of one core (`build/bench/bench_peak`): %s GMAC/s. Load average at the start: %s." % (
-               ", ".join("%s %.1f" % kv for kv in peak.items()) or "?", " ".join(mach["loadavg_start"])), "",
+           "Measured FMA peak of one core (`build/bench/bench_peak`): %s GMAC/s. Load average (1, 5, 15 min) at "
+           "the start: %s; at the end: %s." % (
+               ", ".join("%s %.1f" % kv for kv in peak.items()) or "?", " ".join(mach["loadavg_start"]),
+               " ".join(mach.get("loadavg_end", ["?"]))), "",
            table(results)]
     if skipped:
         gen += ["Not measured: " + "; ".join(skipped) + ".", ""]
@@ -167,7 +172,15 @@ def main():
     ap.add_argument("--build", default=os.environ.get("BUILD", "build"))
     ap.add_argument("--doc", default=os.path.join(ROOT, "docs", "benchmarks.md"))
     ap.add_argument("--json", default=os.path.join(ROOT, "bench", "results.json"))
+    ap.add_argument("--from-json", action="store_true",
+                    help="rewrite the doc's table from the JSON file of an earlier run (no measuring)")
     args = ap.parse_args()
+    if args.from_json:
+        with open(args.json) as f:
+            d = json.load(f)
+        write_doc(args.doc, d["results"], d["machine"], d["command"], d["not_measured"])
+        print(table(d["results"]))
+        return
     build = os.path.join(ROOT, args.build) if not os.path.isabs(args.build) else args.build
     runs = args.runs or (3 if args.quick else 10)
     os.makedirs(os.path.join(build, "bench"), exist_ok=True)

@@ -3,7 +3,7 @@
  * conv kernels: bench_engine's GMAC/s divided by this is the share of the peak a network reaches.
  * Prints one JSON line, e.g. {"avx512": 108.7, "avx2": 54.3} (GMAC/s, one thread).
  *
- *   build/bench_peak */
+ *   build/bench/bench_peak */
 #include <stdio.h>
 #include <stdlib.h>
 #include <time.h>

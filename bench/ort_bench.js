@@ -1,6 +1,7 @@
 // ort_bench.js - ONNX Runtime (onnxruntime-node, test-only) on the same ONNX file and input as the engine
-// bench, in its own process: session creation time, first run, min and median of N runs, peak RSS.
-// Prints one JSON line. bench/bench_engine.py runs it next to build/bench_engine.
+// bench, in its own process: session creation time, first run, min and median of N runs, the least
+// process CPU time of a run (node's threads included), peak RSS.
+// Prints one JSON line. bench/bench_engine.py runs it next to build/bench/bench_engine.
 //
 //   node bench/ort_bench.js MODEL.onnx INPUT.f32 H W THREADS RUNS      (THREADS 0: ONNX Runtime's default)
 'use strict';
@@ -35,14 +36,19 @@ async function main() {
     await session.run(feeds);
     const firstMs = Number(process.hrtime.bigint() - t0) / 1e6;
     const t = [];
+    let cpuMin = Infinity;
     for (let r = 0; r < runs; r++) {
+        const c0 = process.cpuUsage();
         t0 = process.hrtime.bigint();
         await session.run(feeds);
         t.push(Number(process.hrtime.bigint() - t0) / 1e6);
+        const c = process.cpuUsage(c0);
+        cpuMin = Math.min(cpuMin, (c.user + c.system) / 1e3);
     }
     t.sort((a, b) => a - b);
     console.log(JSON.stringify({
         model, threads, h, w, load_ms: loadMs, first_ms: firstMs, min_ms: t[0], median_ms: t[Math.floor(runs / 2)],
+        cpu_min_ms: cpuMin,
         runs, vmhwm_mb: vmhwmMb(), node_baseline_mb: rss0,
     }));
 }

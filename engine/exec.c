@@ -90,13 +90,35 @@ static void job_run(void *arg, int t, int n) {
     }
 }
 
-/* Concat: inputs the plan placed inside the output are already there; copy the others. */
+/* A copy split across the threads: elements [i0, i1) of each thread's share. */
+typedef struct {
+    const float *src;
+    float *dst;
+    size_t n;
+} copy_job;
+
+static void copy_run(void *arg, int t, int n) {
+    const copy_job *j = arg;
+    size_t b, e;
+    u2_split(j->n, t, n, &b, &e);
+    if (b < e) memcpy(j->dst + b, j->src + b, (e - b) * sizeof(float));
+}
+
+/* Concat: inputs the plan placed inside the output are already there; copy the others (on every
+ * thread when source and destination do not overlap, else one memmove). */
 static void run_concat(const u2net_ctx *c, const u2_op *op) {
     float *dst = value_ptr(c, op->output);
     for (uint32_t k = 0; k < op->n_inputs; k++) {
         const u2_plan_value *v = &c->plan.v[op->inputs[k]];
         const float *src = value_ptr(c, op->inputs[k]);
-        if (src != dst) memmove(dst, src, v->n * sizeof(float));
+        if (src != dst) {
+            if (src + v->n <= dst || dst + v->n <= src) {
+                copy_job j = {src, dst, v->n};
+                u2_pool_run(c->pool, copy_run, &j);
+            } else {
+                memmove(dst, src, v->n * sizeof(float));
+            }
+        }
         dst += v->n;
     }
 }

@@ -232,6 +232,14 @@ static int cmd_convert(int argc, char **argv) {
     apply_explicit(&e, &o);
     o.name = name;
     o.report = report_tensor;
+    if (is_pth && s == U2NET_OK && (o.precision != U2W_PRECISION_FP32 || o.plain_weights)) {
+        /* the checkpoint path builds its graph apart (gbuild.c) and writes float32 in plain order only */
+        u2_pth_free(&sd);
+        free(src);
+        fprintf(stderr, "u2net-weights: %s: --precision and --plain-weights apply to ONNX input only (a checkpoint "
+                        "is written in float32, plain order)\n", in);
+        return 2;
+    }
     uint8_t *model = NULL;
     size_t model_len = 0;
     u2w_stats st;
