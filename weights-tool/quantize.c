@@ -54,6 +54,9 @@ u2net_status u2w_quantize_conv(u2w_arena *a, const float *w, const uint32_t shap
                                size_t *packed_size, float **scales, u2w_qerr *err) {
     const uint32_t oc = shape[0], icg = shape[1], taps = shape[2] * shape[3];
     const size_t per_oc = (size_t)icg * taps;
+    for (size_t k = 0; k < (size_t)oc * per_oc; k++) /* an inf or NaN has no int8 scale */
+        if (!isfinite(w[k]))
+            return u2_fail(U2NET_ERR_LIMIT, "weight %g at %zu is not finite: it has no int8 scale", (double)w[k], k);
     const size_t bytes = u2_s8_packed_size(oc, icg, shape[2], shape[3]);
     int8_t *q = bytes ? u2w_alloc(a, bytes, 1) : NULL; /* zeroed: the padding stays 0 */
     float *s = u2w_alloc(a, oc, sizeof *s);

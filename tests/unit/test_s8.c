@@ -388,6 +388,13 @@ static void test_weight_quantizer(void) {
                 }
     CHECK(fabs(e.rel_rms - sqrt(err2 / sum2)) < 1e-9 && e.max_abs == worst, "reported %g %g, recomputed %g %g", e.rel_rms,
           e.max_abs, sqrt(err2 / sum2), worst);
+    /* a weight with no int8 scale: refused, naming it */
+    const float bad[2] = {INFINITY, NAN};
+    for (int k = 0; k < 2; k++) {
+        w[5 * per + 7] = bad[k];
+        CHECK(u2w_quantize_conv(&ar, w, shape, &q, &bytes, &s, &e) == U2NET_ERR_LIMIT && tu_has(u2net_last_error(), "not finite"),
+              "weight %g: %s", (double)bad[k], u2net_last_error());
+    }
     u2w_arena_free(&ar);
     free(w);
 }
