@@ -97,6 +97,41 @@ static inline uint32_t u2_f32_bits(float f) { uint32_t b; memcpy(&b, &f, 4); ret
 float u2_f16_to_f32(uint16_t h);
 uint16_t u2_f32_to_f16(float f);
 
+/* ---------------------------------------------------------------- arena (arena.c)
+ * A chunked bump allocator for parsed data freed all at once (the Lambda runtime's JSON trees and
+ * events, the weights tool's ONNX graph). Pointers never move (chunks are never reallocated), so a tree
+ * can point into itself while it is still being built. Chunks come from u2_malloc (the allocation hook),
+ * so tests can inject failures. A zeroed u2_arena is an empty one. */
+
+typedef struct u2_arena_chunk u2_arena_chunk;
+typedef struct {
+    u2_arena_chunk *head; /* the chunk being filled; older chunks follow through ->prev */
+    size_t used;          /* bytes used in head */
+    size_t total;         /* bytes handed out, for limits and reports */
+} u2_arena;
+
+void u2_arena_init(u2_arena *a);
+/* n bytes aligned to 16, not zeroed; NULL when the allocation fails or n overflows. */
+void *u2_arena_alloc(u2_arena *a, size_t n);
+/* count * size zeroed bytes aligned to 16; NULL on failure or overflow. */
+void *u2_arena_calloc(u2_arena *a, size_t count, size_t size);
+/* A NUL-terminated copy of s[0..n). */
+char *u2_arena_strndup(u2_arena *a, const char *s, size_t n);
+char *u2_arena_strdup(u2_arena *a, const char *s);
+/* printf into the arena. */
+char *u2_arena_printf(u2_arena *a, const char *fmt, ...)
+#if defined(__GNUC__)
+    __attribute__((format(printf, 2, 3)))
+#endif
+    ;
+void u2_arena_free(u2_arena *a);
+
+/* ---------------------------------------------------------------- files */
+
+/* The whole file at path into *buf (from u2_malloc: free with u2_free), its size in *len. U2NET_ERR_IO
+ * naming the file and the reason when it cannot be opened or read. (file.c) */
+u2net_status u2_read_file(const char *path, uint8_t **buf, size_t *len);
+
 /* ---------------------------------------------------------------- hashing */
 
 /* XXH64 (Yann Collet's published algorithm), seed 0: the model file checksum. Streaming form. */

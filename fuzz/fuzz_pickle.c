@@ -2,6 +2,7 @@
  * Runs pickles back to back as the legacy checkpoint stream does, with small limits so a run stays
  * fast, and walks what each one built. */
 #include "pickle.h"
+#include "pth_limits.h"
 
 #include <stddef.h>
 #include <stdint.h>
@@ -36,11 +37,7 @@ static void walk(const u2_pk_value *v) {
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
-    u2_pth_limits lim = {0};
-    lim.max_objects = 1 << 16;
-    lim.max_stack = 1 << 14;
-    lim.max_marks = 1 << 10;
-    lim.max_memo = 1 << 16;
+    u2_pth_limits lim = fuzz_pth_limits(0);
     u2_pickle pk;
     u2_pickle_init(&pk, &lim);
     size_t pos = 0;

@@ -2,6 +2,7 @@
  * arbitrary bytes: zip archives, legacy streams, anything. Reads every value it hands out so the
  * sanitizers see any out-of-bounds pointer. */
 #include "pth.h"
+#include "pth_limits.h"
 
 #include <stddef.h>
 #include <stdint.h>
@@ -10,12 +11,7 @@ static volatile float g_fsink;
 static volatile int64_t g_isink;
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
-    u2_pth_limits lim = {0};
-    lim.max_objects = 1 << 16;
-    lim.max_stack = 1 << 14;
-    lim.max_marks = 1 << 10;
-    lim.max_memo = 1 << 16;
-    lim.max_output_bytes = 64 << 20;
+    u2_pth_limits lim = fuzz_pth_limits(64 << 20);
     u2_pth_state_dict sd;
     if (u2_pth_load_ex(data, size, &lim, &sd) == U2NET_OK) {
         float fs = 0;

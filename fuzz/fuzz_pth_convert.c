@@ -4,17 +4,13 @@
  * whose tensors are stride-0 views of one value, so a mutation reaches the mapping in a few KB. The
  * model it makes must load. */
 #include "convert_pth.h"
+#include "pth_limits.h"
 
 #include <stddef.h>
 #include <stdint.h>
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
-    u2_pth_limits lim = {0};
-    lim.max_objects = 1 << 16;
-    lim.max_stack = 1 << 14;
-    lim.max_marks = 1 << 10;
-    lim.max_memo = 1 << 16;
-    lim.max_output_bytes = 48 << 20; /* a U²-NetP expands to 4.5 MB; ISNet (176 MB) is out of reach here */
+    u2_pth_limits lim = fuzz_pth_limits(48 << 20); /* a U²-NetP expands to 4.5 MB; ISNet (176 MB) is out of reach here */
     u2_pth_state_dict sd;
     if (u2_pth_load_ex(data, size, &lim, &sd) == U2NET_OK) {
         static const int archs[3] = {-1, U2W_ARCH_U2NETP, U2W_ARCH_ISNET}; /* detected, then forced */

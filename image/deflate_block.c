@@ -10,19 +10,9 @@
  * bits, computed exactly, so incompressible data never grows by more than 5 bytes per 64 KiB.
  */
 #include "deflate_priv.h"
+#include "deflate_tables.h"
 
 #include <math.h>
-
-static const uint16_t len_base[29] = {3,  4,  5,  6,  7,  8,  9,  10, 11,  13,  15,  17,  19,  23, 27,
-                                      31, 35, 43, 51, 59, 67, 83, 99, 115, 131, 163, 195, 227, 258};
-static const uint8_t len_extra[29] = {0, 0, 0, 0, 0, 0, 0, 0, 1, 1, 1, 1, 2, 2, 2,
-                                      2, 3, 3, 3, 3, 4, 4, 4, 4, 5, 5, 5, 5, 0};
-static const uint16_t dist_base[30] = {1,    2,    3,    4,    5,    7,     9,     13,    17,  25,
-                                       33,   49,   65,   97,   129,  193,   257,   385,   513, 769,
-                                       1025, 1537, 2049, 3073, 4097, 6145, 8193, 12289, 16385, 24577};
-static const uint8_t dist_extra[30] = {0, 0, 0, 0, 1, 1, 2, 2, 3, 3, 4, 4, 5, 5, 6,
-                                       6, 7, 7, 8, 8, 9, 9, 10, 10, 11, 11, 12, 12, 13, 13};
-static const uint8_t precode_order[19] = {16, 17, 18, 0, 8, 7, 9, 6, 10, 5, 11, 4, 12, 3, 13, 2, 14, 1, 15};
 
 /* Estimated cost of starting a new block: a typical dynamic header. */
 #define SPLIT_PENALTY_BITS 700.0
@@ -57,8 +47,8 @@ static double freqs_cost(const df_freqs *f) {
 
 static uint64_t extra_bits(const df_freqs *f) {
     uint64_t b = 0;
-    for (unsigned i = 0; i < 29; i++) b += (uint64_t)f->lit[257 + i] * len_extra[i];
-    for (unsigned i = 0; i < DF_NUM_DIST; i++) b += (uint64_t)f->dist[i] * dist_extra[i];
+    for (unsigned i = 0; i < 29; i++) b += (uint64_t)f->lit[257 + i] * u2_df_len_extra[i];
+    for (unsigned i = 0; i < DF_NUM_DIST; i++) b += (uint64_t)f->dist[i] * u2_df_dist_extra[i];
     return b;
 }
 
@@ -144,7 +134,7 @@ static void build_dynamic(const df_freqs *bf, dyn_code *c) {
     u2_huff_lengths(pf, 19, 7, c->pre_len);
     u2_huff_codes(c->pre_len, 19, c->pre_code);
     c->hclen = 19;
-    while (c->hclen > 4 && !c->pre_len[precode_order[c->hclen - 1]]) c->hclen--;
+    while (c->hclen > 4 && !c->pre_len[u2_df_precode_order[c->hclen - 1]]) c->hclen--;
     uint64_t bits = 5 + 5 + 4 + 3 * (uint64_t)c->hclen;
     for (unsigned i = 0; i < c->n_rle; i++) {
         unsigned s = c->rle[i];
@@ -198,9 +188,9 @@ static void write_items(bitw *w, const uint32_t *items, size_t n, const uint16_t
             unsigned len = ((v >> 16) & 0xff) + 3, dist = (v & 0xffff) + 1;
             unsigned ls = u2_df_len_sym[len - 3], ds = u2_df_dist_sym(dist);
             bw_put(w, lcode[257 + ls], llen[257 + ls]);
-            bw_put(w, len - len_base[ls], len_extra[ls]);
+            bw_put(w, len - u2_df_len_base[ls], u2_df_len_extra[ls]);
             bw_put(w, dcode[ds], dlen[ds]);
-            bw_put(w, dist - dist_base[ds], dist_extra[ds]);
+            bw_put(w, dist - u2_df_dist_base[ds], u2_df_dist_extra[ds]);
         }
         bw_flush(w);
     }
@@ -274,7 +264,7 @@ static void write_huffman(u2_deflate *d, const uint32_t *items, size_t n, const 
         bw_put(&w, c->hclen - 4, 4);
         bw_flush(&w);
         for (unsigned i = 0; i < c->hclen; i++) {
-            bw_put(&w, c->pre_len[precode_order[i]], 3);
+            bw_put(&w, c->pre_len[u2_df_precode_order[i]], 3);
             bw_flush(&w);
         }
         for (unsigned i = 0; i < c->n_rle; i++) {

@@ -11,6 +11,7 @@
  * writes outside [out, out + out_cap) and never reads outside [in, in + in_len).
  */
 #include "image.h"
+#include "deflate_tables.h"
 
 /* ---------------------------------------------------------------- decode tables
  *
@@ -35,27 +36,16 @@ enum { K_BASE = 0, K_LIT = 1, K_EOB = 2, K_SUB = 3, K_BAD = 4 };
 #define LIT_TABLE_SIZE ((1 << LIT_BITS) + 288 * (1 << (15 - LIT_BITS)))
 #define DIST_TABLE_SIZE ((1 << DIST_BITS) + 32 * (1 << (15 - DIST_BITS)))
 
-static const uint16_t len_base[29] = {3,  4,  5,  6,  7,  8,  9,  10, 11,  13,  15,  17,  19,  23, 27,
-                                      31, 35, 43, 51, 59, 67, 83, 99, 115, 131, 163, 195, 227, 258};
-static const uint8_t len_extra[29] = {0, 0, 0, 0, 0, 0, 0, 0, 1, 1, 1, 1, 2, 2, 2,
-                                      2, 3, 3, 3, 3, 4, 4, 4, 4, 5, 5, 5, 5, 0};
-static const uint16_t dist_base[30] = {1,    2,    3,    4,    5,    7,     9,     13,    17,  25,
-                                       33,   49,   65,   97,   129,  193,   257,   385,   513, 769,
-                                       1025, 1537, 2049, 3073, 4097, 6145, 8193, 12289, 16385, 24577};
-static const uint8_t dist_extra[30] = {0, 0, 0, 0, 1, 1, 2, 2, 3, 3, 4, 4, 5, 5, 6,
-                                       6, 7, 7, 8, 8, 9, 9, 10, 10, 11, 11, 12, 12, 13, 13};
-/* Order in which a dynamic block sends the code-length code lengths (RFC 1951 3.2.7). */
-static const uint8_t precode_order[19] = {16, 17, 18, 0, 8, 7, 9, 6, 10, 5, 11, 4, 12, 3, 13, 2, 14, 1, 15};
 
 /* What a symbol decodes to, before its code length is known. */
 static uint32_t lit_symbol(unsigned s) {
     if (s < 256) return ENTRY(K_LIT, s, 0, 0);
     if (s == 256) return ENTRY(K_EOB, 0, 0, 0);
-    if (s < 286) return ENTRY(K_BASE, len_base[s - 257], len_extra[s - 257], 0);
+    if (s < 286) return ENTRY(K_BASE, u2_df_len_base[s - 257], u2_df_len_extra[s - 257], 0);
     return ENTRY(K_BAD, 0, 0, 0); /* 286, 287: exist only to complete the fixed code */
 }
 static uint32_t dist_symbol(unsigned s) {
-    return s < 30 ? ENTRY(K_BASE, dist_base[s], dist_extra[s], 0) : ENTRY(K_BAD, 0, 0, 0);
+    return s < 30 ? ENTRY(K_BASE, u2_df_dist_base[s], u2_df_dist_extra[s], 0) : ENTRY(K_BAD, 0, 0, 0);
 }
 static uint32_t pre_symbol(unsigned s) { return ENTRY(K_LIT, s, 0, 0); }
 
@@ -269,7 +259,7 @@ static u2net_status read_dynamic_tables(inflater *inf) {
     uint8_t pre_lens[19] = {0};
     for (unsigned i = 0; i < npre; i++) {
         if (br->n < 3) br_refill(br);
-        pre_lens[precode_order[i]] = (uint8_t)br_take(br, 3);
+        pre_lens[u2_df_precode_order[i]] = (uint8_t)br_take(br, 3);
     }
     if (br_overran(br)) return fail_truncated(inf);
     uint32_t pre[1 << PRE_BITS];

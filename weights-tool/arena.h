@@ -1,21 +1,18 @@
 /*
- * arena.h - a bump allocator for the converter: the parsed ONNX graph and the conversion's working
- * data are freed all at once. Blocks come from u2_malloc (so allocation failures can be injected).
+ * arena.h - the converter's allocator and string views: the parsed ONNX graph and the conversion's working
+ * data live in one arena (base.h's u2_arena) and are freed all at once.
  */
 #ifndef U2W_ARENA_H
 #define U2W_ARENA_H
 
 #include "base.h"
 
-typedef struct u2w_block u2w_block;
-typedef struct {
-    u2w_block *head;
-    size_t used, cap;          /* in the head block */
-} u2w_arena;
+/* The converter's name for base's arena (base.h): u2w_alloc hands out zeroed memory. */
+typedef u2_arena u2w_arena;
 
 /* 16-byte aligned, zeroed; NULL on failure or overflow. */
-void *u2w_alloc(u2w_arena *a, size_t count, size_t size);
-void u2w_arena_free(u2w_arena *a);
+static inline void *u2w_alloc(u2w_arena *a, size_t count, size_t size) { return u2_arena_calloc(a, count, size); }
+static inline void u2w_arena_free(u2w_arena *a) { u2_arena_free(a); }
 
 /* A string view into the input (ONNX strings are not NUL-terminated). */
 typedef struct {

@@ -731,7 +731,7 @@ u2net_status u2w_convert(const uint8_t *onnx, size_t len, const u2w_options *opt
     if (s == U2NET_OK) s = build_graph(&c, &opt, in_h, in_w, &g);
     if (s == U2NET_OK) {
         u2w_md5(onnx, len, g.md5);
-        u2w_sha256(onnx, len, g.sha256);
+        u2_sha256(onnx, len, g.sha256);
         s = u2w_write(&g, out, out_len);
     }
     u2w_arena_free(&a);

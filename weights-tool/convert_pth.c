@@ -227,7 +227,7 @@ u2net_status u2w_convert_pth(const u2_pth_state_dict *sd, const u2w_arch_cfg *cf
         g.output_kind = cfg->sigmoid ? (uint32_t)opt.output_kind : U2_OUTPUT_CLASS_LOGITS;
         if (src && src_len) {
             u2w_md5(src, src_len, g.md5);
-            u2w_sha256(src, src_len, g.sha256);
+            u2_sha256(src, src_len, g.sha256);
         }
         s = u2w_write(&g, out, out_len);
     }

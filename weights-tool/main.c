@@ -69,35 +69,9 @@ static int parse_float(const char *s, float *v) {
 }
 
 static int read_file(const char *path, uint8_t **buf, size_t *len) {
-    FILE *f = fopen(path, "rb");
-    if (!f) {
-        fprintf(stderr, "u2net-weights: cannot open '%s': %s\n", path, strerror(errno));
-        return 0;
-    }
-    size_t cap = 1 << 20, n = 0;
-    uint8_t *b = malloc(cap);
-    while (b) {
-        n += fread(b + n, 1, cap - n, f);
-        if (n < cap) break;
-        uint8_t *nb = realloc(b, cap * 2);
-        if (!nb) {
-            free(b);
-            b = NULL;
-            break;
-        }
-        b = nb;
-        cap *= 2;
-    }
-    int err = ferror(f);
-    fclose(f);
-    if (!b || err) {
-        fprintf(stderr, "u2net-weights: cannot read '%s'\n", path);
-        free(b);
-        return 0;
-    }
-    *buf = b;
-    *len = n;
-    return 1;
+    if (u2_read_file(path, buf, len) == U2NET_OK) return 1;
+    fprintf(stderr, "u2net-weights: %s\n", u2net_last_error());
+    return 0;
 }
 
 /* ---------------------------------------------------------------- convert */
@@ -212,7 +186,7 @@ static int cmd_convert(int argc, char **argv) {
      * protobuf tag, never with these) */
     const int is_pth = len >= 2 && ((src[0] == 'P' && src[1] == 'K') || (src[0] == 0x80 && src[1] >= 2 && src[1] <= 5));
     if (arch >= 0 && !is_pth) {
-        free(src);
+        u2_free(src);
         fprintf(stderr, "u2net-weights: --arch applies to PyTorch checkpoints; '%s' is not one\n", in);
         return 2;
     }
@@ -235,7 +209,7 @@ static int cmd_convert(int argc, char **argv) {
     if (is_pth && s == U2NET_OK && (o.precision != U2W_PRECISION_FP32 || o.plain_weights)) {
         /* the checkpoint path builds its graph apart (gbuild.c) and writes float32 in plain order only */
         u2_pth_free(&sd);
-        free(src);
+        u2_free(src);
         fprintf(stderr, "u2net-weights: %s: --precision and --plain-weights apply to ONNX input only (a checkpoint "
                         "is written in float32, plain order)\n", in);
         return 2;
@@ -248,7 +222,7 @@ static int cmd_convert(int argc, char **argv) {
                    : u2w_convert(src, len, &o, &model, &model_len, &st);
     const u2_pth_format pth_format = sd.format;
     u2_pth_free(&sd);
-    free(src);
+    u2_free(src);
     if (s != U2NET_OK) {
         fprintf(stderr, "u2net-weights: %s: %s (%s)\n", in, u2net_last_error(), u2net_status_str(s));
         return 1;

@@ -6,6 +6,7 @@
 #define U2W_WTOOL_H
 
 #include "base.h"
+#include "sha256.h"
 
 #include <stdio.h>
 
@@ -81,8 +82,8 @@ u2net_status u2w_convert(const uint8_t *onnx, size_t len, const u2w_options *opt
  * GMAC at h x w and at 320x320, peak activation memory of the plan. */
 u2net_status u2w_info(FILE *f, const u2net_model *m, int h, int w);
 
-/* Digests of the source file, recorded in the model header (RFC 1321, FIPS 180-4). */
+/* Digests of the source file, recorded in the model header: MD5 (RFC 1321) here, SHA-256 (FIPS 180-4)
+ * is u2_sha256 from base/sha256.h. */
 void u2w_md5(const void *data, size_t n, uint8_t out[16]);
-void u2w_sha256(const void *data, size_t n, uint8_t out[32]);
 
 #endif /* U2W_WTOOL_H */

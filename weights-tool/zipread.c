@@ -3,6 +3,8 @@
  * 4.3.14-16 ZIP64 end records, 4.5.3 ZIP64 extra field). */
 #include "zipread.h"
 
+#include "image.h" /* u2_crc32: the one CRC-32 (PNG and zip use the same) */
+
 #include <stdlib.h>
 
 #define SIG_LOCAL    0x04034b50u
@@ -15,22 +17,6 @@
 #define EOCD64_SIZE  56
 #define CENTRAL_SIZE 46
 #define LOCAL_SIZE   30
-
-/* ---------------------------------------------------------------- CRC-32 */
-
-/* The table is built per call (2 K operations, nothing next to the data) so there is no shared state
- * to initialise across threads. */
-uint32_t u2_zip_crc32(uint32_t crc, const uint8_t *p, size_t n) {
-    uint32_t table[256];
-    for (uint32_t i = 0; i < 256; i++) {
-        uint32_t c = i;
-        for (int k = 0; k < 8; k++) c = (c & 1) ? 0xEDB88320u ^ (c >> 1) : c >> 1;
-        table[i] = c;
-    }
-    crc = ~crc;
-    for (size_t i = 0; i < n; i++) crc = table[(crc ^ p[i]) & 0xff] ^ (crc >> 8);
-    return ~crc;
-}
 
 /* ---------------------------------------------------------------- end of central directory */
 
@@ -240,7 +226,7 @@ u2net_status u2_zip_read(const u2_zip *z, const u2_zip_entry *e, const uint8_t *
     if (e->size > z->len - start)
         return u2_fail(U2NET_ERR_TRUNCATED, "zip entry '%.100s' needs %llu bytes at offset %zu, archive has %zu",
                        e->name, (unsigned long long)e->size, start, z->len);
-    uint32_t crc = u2_zip_crc32(0, z->buf + start, (size_t)e->size);
+    uint32_t crc = u2_crc32(0, z->buf + start, (size_t)e->size);
     if (crc != e->crc32)
         return u2_fail(U2NET_ERR_FORMAT, "zip entry '%.100s': CRC-32 of the data is %08x, directory says %08x",
                        e->name, crc, e->crc32);

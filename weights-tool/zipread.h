@@ -51,7 +51,4 @@ u2net_status u2_zip_read(const u2_zip *z, const u2_zip_entry *e, const uint8_t *
 
 void u2_zip_close(u2_zip *z);
 
-/* CRC-32 (ISO-HDLC, as in ZIP and PNG) of n bytes, continuing from crc (0 to start). */
-uint32_t u2_zip_crc32(uint32_t crc, const uint8_t *p, size_t n);
-
 #endif /* U2NET_ZIPREAD_H */

@@ -20,7 +20,7 @@ int u2_cli_parse_size(const char *s, int *h, int *w);
 /* "N" -> 1..1024; 0 if malformed. */
 int u2_cli_parse_threads(const char *s, int *n);
 
-/* Whole file into memory (malloc'ed). 0 on failure, with a message on stderr. */
+/* Whole file into memory (u2_read_file: free with u2_free). 0 on failure, with a message on stderr. */
 int u2_cli_read_file(const char *path, uint8_t **buf, size_t *len);
 
 /* Write n float32 values little-endian. 0 on failure, with a message on stderr. */

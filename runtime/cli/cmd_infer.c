@@ -4,6 +4,8 @@
  * float32 [1, c, h, w]). Outside checks rely on exactly this interface. */
 #include "cli.h"
 
+#include "base.h"
+
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -60,7 +62,7 @@ int u2_cmd_infer(int argc, char **argv) {
         goto out;
     }
     size_t n = len / 4;
-    float *x = malloc(n * sizeof *x);
+    float *x = u2_malloc(n * sizeof *x); /* freed as input, like the buffer it replaces */
     if (!x) {
         fprintf(stderr, "u2net infer: out of memory\n");
         goto out;
@@ -70,7 +72,7 @@ int u2_cmd_infer(int argc, char **argv) {
                      (uint32_t)input[4 * i + 3] << 24;
         memcpy(&x[i], &b, 4);
     }
-    free(input);
+    u2_free(input);
     input = (uint8_t *)x;
     u2net_ctx_params p = u2net_ctx_default_params();
     p.n_threads = threads;
@@ -94,7 +96,7 @@ int u2_cmd_infer(int argc, char **argv) {
         if (!u2_cli_write_f32(path, t.data, (size_t)t.c * t.h * t.w)) rc = 1;
     }
 out:
-    free(input);
+    u2_free(input);
     u2net_ctx_free(ctx);
     u2net_model_free(model);
     return rc;

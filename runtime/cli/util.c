@@ -1,6 +1,8 @@
 /* util.c - argument and file helpers shared by the subcommands (see cli.h). */
 #include "cli.h"
 
+#include "base.h"
+
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -30,35 +32,9 @@ int u2_cli_parse_threads(const char *s, int *n) {
 }
 
 int u2_cli_read_file(const char *path, uint8_t **buf, size_t *len) {
-    FILE *f = fopen(path, "rb");
-    if (!f) {
-        fprintf(stderr, "u2net: cannot open '%s': %s\n", path, strerror(errno));
-        return 0;
-    }
-    size_t cap = 1 << 16, n = 0;
-    uint8_t *b = malloc(cap);
-    while (b) {
-        n += fread(b + n, 1, cap - n, f);
-        if (n < cap) break;
-        uint8_t *nb = realloc(b, cap * 2);
-        if (!nb) {
-            free(b);
-            b = NULL;
-            break;
-        }
-        b = nb;
-        cap *= 2;
-    }
-    int err = ferror(f);
-    fclose(f);
-    if (!b || err) {
-        fprintf(stderr, "u2net: cannot read '%s'%s\n", path, b ? "" : ": out of memory");
-        free(b);
-        return 0;
-    }
-    *buf = b;
-    *len = n;
-    return 1;
+    if (u2_read_file(path, buf, len) == U2NET_OK) return 1;
+    fprintf(stderr, "u2net: %s\n", u2net_last_error());
+    return 0;
 }
 
 int u2_cli_write_f32(const char *path, const float *v, size_t n) {

@@ -32,7 +32,7 @@
 #ifndef U2_LAMBDA_EVENTS_H
 #define U2_LAMBDA_EVENTS_H
 
-#include "arena.h"
+#include "base.h" /* u2_arena */
 #include "config.h"
 
 #include <stdbool.h>

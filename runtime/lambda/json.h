@@ -23,7 +23,7 @@
 #ifndef U2_LAMBDA_JSON_H
 #define U2_LAMBDA_JSON_H
 
-#include "arena.h"
+#include "base.h" /* u2_arena */
 
 #include <stdbool.h>
 

@@ -7,33 +7,11 @@
 #define U2NET_PNG_TEST_UTIL_H
 
 #include "image.h"
+#include "tutil.h" /* tu_read, tu_write */
 
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-
-static inline uint8_t *tu_read_file(const char *path, size_t *len) {
-    FILE *f = fopen(path, "rb");
-    if (!f) return NULL;
-    fseek(f, 0, SEEK_END);
-    long n = ftell(f);
-    fseek(f, 0, SEEK_SET);
-    uint8_t *p = malloc(n > 0 ? (size_t)n : 1);
-    if (p && n > 0 && fread(p, 1, (size_t)n, f) != (size_t)n) {
-        free(p);
-        p = NULL;
-    }
-    fclose(f);
-    *len = n > 0 ? (size_t)n : 0;
-    return p;
-}
-
-static inline int tu_write_file(const char *path, const void *p, size_t n) {
-    FILE *f = fopen(path, "wb");
-    if (!f) return 0;
-    int ok = fwrite(p, 1, n, f) == n;
-    return fclose(f) == 0 && ok;
-}
 
 /* The repository root, absolute ($U2NET_ROOT, else the current folder): commands may cd first. */
 static inline const char *tu_root(void) {
@@ -97,7 +75,7 @@ typedef struct {
 /* Reads a TSV written by tests/tools/make_png_tables.sh. Returns the row count (-1: no file). */
 static inline int tu_read_table(const char *path, tu_row **rows) {
     size_t len;
-    char *text = (char *)tu_read_file(path, &len);
+    char *text = (char *)tu_read(path, &len);
     if (!text) return -1;
     text = realloc(text, len + 1);
     text[len] = 0;

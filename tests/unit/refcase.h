@@ -18,7 +18,9 @@
 #include <string.h>
 #include <sys/wait.h>
 
+#include "image.h" /* u2_pixfmt */
 #include "test.h"
+#include "tutil.h" /* tu_read */
 
 #define REFCASE_OK 0
 #define REFCASE_MISSING 1 /* no python3, or it lacks Pillow / numpy / OpenCV: the test skips */
@@ -85,6 +87,15 @@ static inline int refcase_next(FILE *f, refcase *c) {
     return 0;
 }
 
+/* The pixel format of a Pillow mode name the generator writes ("L", "LA", "RGB", "RGBA", else CMYK). */
+static inline u2_pixfmt rc_pixfmt(const char *mode) {
+    if (strcmp(mode, "L") == 0) return U2_PIX_GRAY;
+    if (strcmp(mode, "LA") == 0) return U2_PIX_GRAY_ALPHA;
+    if (strcmp(mode, "RGB") == 0) return U2_PIX_RGB;
+    if (strcmp(mode, "RGBA") == 0) return U2_PIX_RGBA;
+    return U2_PIX_CMYK;
+}
+
 static inline const char *rc_str(const refcase *c, const char *key) {
     for (int i = 0; i < c->n; i++)
         if (strcmp(c->key[i], key) == 0) return c->val[i];
@@ -101,30 +112,13 @@ static inline double rc_double(const refcase *c, const char *key) {
     return v ? strtod(v, NULL) : 0.0;
 }
 
-/* Whole file into a malloc'd buffer (NULL if absent). */
-static inline uint8_t *refcase_read_file(const char *path, size_t *len) {
-    FILE *f = fopen(path, "rb");
-    if (!f) return NULL;
-    fseek(f, 0, SEEK_END);
-    long n = ftell(f);
-    fseek(f, 0, SEEK_SET);
-    uint8_t *buf = malloc(n > 0 ? (size_t)n : 1);
-    if (buf && n > 0 && fread(buf, 1, (size_t)n, f) != (size_t)n) {
-        free(buf);
-        buf = NULL;
-    }
-    fclose(f);
-    if (buf && len) *len = (size_t)n;
-    return buf;
-}
-
 /* The raw file a key names (malloc'd, caller frees). */
 static inline uint8_t *rc_load(const char *dir, const refcase *c, const char *key, size_t *len) {
     const char *v = rc_str(c, key);
     if (!v) return NULL;
     char p[800];
     snprintf(p, sizeof p, "%s/%s", dir, v);
-    return refcase_read_file(p, len);
+    return tu_read(p, len);
 }
 
 /* First differing byte of two buffers, or -1. */

@@ -6,18 +6,10 @@
 #include "refcase.h"
 #include "test.h"
 
-static u2_pixfmt fmt_of(const char *mode) {
-    if (strcmp(mode, "L") == 0) return U2_PIX_GRAY;
-    if (strcmp(mode, "LA") == 0) return U2_PIX_GRAY_ALPHA;
-    if (strcmp(mode, "RGB") == 0) return U2_PIX_RGB;
-    if (strcmp(mode, "RGBA") == 0) return U2_PIX_RGBA;
-    return U2_PIX_CMYK;
-}
-
 /* The case's src file as an image (16-bit samples arrive little-endian, stored native-endian). */
 static int load_src(const char *dir, const refcase *c, u2_image *img) {
     int depth = rc_int(c, "depth");
-    if (u2_image_alloc(img, rc_int(c, "w"), rc_int(c, "h"), fmt_of(rc_str(c, "mode")), depth) != U2NET_OK) return 0;
+    if (u2_image_alloc(img, rc_int(c, "w"), rc_int(c, "h"), rc_pixfmt(rc_str(c, "mode")), depth) != U2NET_OK) return 0;
     size_t n = 0, want = (size_t)img->w * img->h * img->channels * (size_t)(depth / 8);
     uint8_t *raw = rc_load(dir, c, "src", &n);
     if (!raw || n != want) {

@@ -113,7 +113,7 @@ static void roundtrip(const char *name, const uint8_t *data, size_t n, u2_deflat
         char file[128];
         snprintf(file, sizeof file, "%.100s.z", name);
         tmp_path(w->path, sizeof w->path, file);
-        tu_write_file(w->path, z, zl);
+        tu_write(w->path, z, zl);
         w->n = n;
         w->crc = u2_crc32(0, data, n);
     }
@@ -229,7 +229,7 @@ static void test_sizes(void) {
     for (int c = 0; c < 2; c++) {
         char path[600];
         tmp_path(path, sizeof path, cases[c].name);
-        tu_write_file(path, cases[c].d, cases[c].n);
+        tu_write(path, cases[c].d, cases[c].n);
         size_t z1, z6, f = compressed_size(cases[c].d, cases[c].n, U2_DEFLATE_FAST);
         size_t sm = compressed_size(cases[c].d, cases[c].n, U2_DEFLATE_SMALL);
         zlib_sizes(path, &z1, &z6);
@@ -322,28 +322,15 @@ static void test_huffman_lengths(void) {
 
 /* ---------------------------------------------------------------- failures */
 
-static size_t g_fail_at = SIZE_MAX, g_count;
-static void *spy_malloc(size_t n, void *user) {
-    (void)user;
-    return g_count++ == g_fail_at ? NULL : malloc(n);
-}
-static void spy_free(void *p, void *user) {
-    (void)user;
-    free(p);
-}
-
 static void test_allocation_failures(void) {
     size_t n;
     uint8_t *img = filtered_image(300, 200, &n);
     for (size_t k = 0; k < 40; k++) {
         uint8_t *z = NULL;
         size_t zl;
-        g_count = 0;
-        g_fail_at = k;
-        u2net_set_allocator(spy_malloc, spy_free, NULL);
+        tu_fail_alloc_at(k);
         u2net_status s = u2_zlib_compress(img, n, (u2_deflate_level)(k % 2), &z, &zl);
-        u2net_set_allocator(NULL, NULL, NULL);
-        g_fail_at = SIZE_MAX;
+        tu_fail_alloc_off();
         if (s == U2NET_OK) {
             u2_free(z);
             break;

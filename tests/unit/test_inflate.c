@@ -74,7 +74,7 @@ static void test_vs_zlib(void) {
     for (size_t i = 0; i < 8; i++) {
         data[i] = make_input(g_inputs[i].name, g_inputs[i].n);
         tmp_path(path, sizeof path, g_inputs[i].name);
-        REQUIRE(tu_write_file(path, data[i], g_inputs[i].n), "cannot write %s", path);
+        REQUIRE(tu_write(path, data[i], g_inputs[i].n), "cannot write %s", path);
         k += snprintf(cmd + k, sizeof cmd - (size_t)k, " %s", path);
     }
     FILE *p = popen(cmd, "r");
@@ -90,7 +90,7 @@ static void test_vs_zlib(void) {
         while (i < 8 && strncmp(base, g_inputs[i].name, strlen(g_inputs[i].name)) != 0) i++;
         REQUIRE(i < 8, "unknown file %s", file);
         size_t len, n = g_inputs[i].n;
-        uint8_t *z = tu_read_file(file, &len), *out = malloc(n + 16);
+        uint8_t *z = tu_read(file, &len), *out = malloc(n + 16);
         REQUIRE(z, "cannot read %s", file);
         if (strstr(file, ".raw")) {
             size_t used = 0, produced = 0;
@@ -267,7 +267,7 @@ static void test_malformed_streams(void) {
         char name[128];
         snprintf(name, sizeof name, "bad_%s.%s", v[i].name, v[i].raw ? "raw" : "z");
         tmp_path(paths[i], sizeof paths[i], name);
-        tu_write_file(paths[i], v[i].data, v[i].len);
+        tu_write(paths[i], v[i].data, v[i].len);
     }
     /* zlib must reject every one of them too */
     const char *py = getenv("U2NET_PYTHON");

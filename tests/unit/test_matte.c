@@ -10,14 +10,6 @@
 #include "refcase.h"
 #include "test.h"
 
-static u2_pixfmt fmt_of(const char *mode) {
-    if (strcmp(mode, "L") == 0) return U2_PIX_GRAY;
-    if (strcmp(mode, "LA") == 0) return U2_PIX_GRAY_ALPHA;
-    if (strcmp(mode, "RGB") == 0) return U2_PIX_RGB;
-    if (strcmp(mode, "RGBA") == 0) return U2_PIX_RGBA;
-    return U2_PIX_CMYK;
-}
-
 static int check_bytes(const char *dir, const refcase *c, const char *key, const uint8_t *got, size_t n, int ch,
                        int w) {
     size_t wn = 0;
@@ -72,7 +64,7 @@ static void run_cases(const char *kind_filter) {
             u2_image_free(&m);
         } else if (strcmp(c.kind, "composite") == 0) {
             u2_image img, mask, out, cut;
-            REQUIRE(u2_image_alloc(&img, w, h, fmt_of(rc_str(&c, "mode")), 8) == U2NET_OK, "alloc");
+            REQUIRE(u2_image_alloc(&img, w, h, rc_pixfmt(rc_str(&c, "mode")), 8) == U2NET_OK, "alloc");
             REQUIRE(u2_image_alloc(&mask, w, h, U2_PIX_GRAY, 8) == U2NET_OK, "alloc");
             memcpy(img.data, src, ns);
             uint8_t *m = rc_load(dir, &c, "mask", NULL);

@@ -39,21 +39,6 @@ static void init_u8(ob_model *m, const char *name, int ndim, const int64_t *dims
     ob_free(&t);
 }
 
-static int have_ort(char *why, size_t n) {
-    const char *deps = getenv("U2NET_DEPS");
-    char path[512];
-    snprintf(path, sizeof path, "%s/node_modules/onnxruntime-node/package.json", deps && *deps ? deps : ".deps");
-    if (!tu_exists(path)) {
-        snprintf(why, n, "onnxruntime-node not installed (%s; `make deps`)", path);
-        return 0;
-    }
-    if (system("node --version >/dev/null 2>&1") != 0) {
-        snprintf(why, n, "node not found");
-        return 0;
-    }
-    return 1;
-}
-
 typedef struct {
     const char *name;
     uint8_t *onnx;                /* what we convert */
@@ -98,36 +83,11 @@ static void check_against_ort(ort_case *cs, int nc) {
         u2net_status s = u2w_convert(f->onnx, f->len, &o, &model, &mlen, NULL);
         CHECK(s == U2NET_OK, "%s: %s", f->name, u2net_last_error());
         if (s != U2NET_OK) continue;
-        u2net_model *m;
-        u2net_ctx *c;
-        REQUIRE(u2net_model_load_memory(model, mlen, &m) == U2NET_OK, "%s: %s", f->name, u2net_last_error());
-        REQUIRE(u2net_ctx_init(m, NULL, &c) == U2NET_OK, "%s", u2net_last_error());
+        char why[600];
         snprintf(in, sizeof in, "%s/models_%s.in.f32", tmp, f->name);
-        size_t nx;
-        float *x = (float *)tu_read(in, &nx);
-        s = u2net_run(c, x, f->h, f->w);
-        CHECK(s == U2NET_OK, "%s: run: %s", f->name, u2net_last_error());
-        for (uint32_t k = 0; s == U2NET_OK && k < m->n_outputs; k++) {
-            snprintf(path, sizeof path, "%s/models_%s.ort%u.f32", tmp, f->name, k);
-            size_t nb;
-            float *want = (float *)tu_read(path, &nb);
-            CHECK(want, "%s: ONNX Runtime gave no output %u (see %s/models_ort_log.txt)", f->name, k, tmp);
-            if (!want) continue;
-            u2net_tensor t;
-            u2net_get_output(c, (int)k, &t);
-            size_t cnt = (size_t)t.c * t.h * t.w;
-            CHECK(cnt * 4 == nb, "%s output %u: %dx%dx%d here, %zu values from ONNX Runtime", f->name, k, t.c, t.h, t.w, nb / 4);
-            if (cnt * 4 == nb) {
-                double mx, mean;
-                tu_diff(t.data, want, cnt, &mx, &mean);
-                CHECK(mx <= f->limit, "%s output %u: max abs %.3g (limit %g), mean abs %.3g vs ONNX Runtime", f->name, k, mx,
-                      f->limit, mean);
-            }
-            free(want);
-        }
-        free(x);
-        u2net_ctx_free(c);
-        u2net_model_free(m);
+        snprintf(path, sizeof path, "%s/models_%s.ort", tmp, f->name);
+        CHECK(tu_model_vs_ort(model, mlen, in, f->h, f->w, path, f->limit, why, sizeof why),
+              "%s: %s (see %s/models_ort_log.txt)", f->name, why, tmp);
         u2_free(model);
     }
 }
@@ -342,7 +302,7 @@ static uint8_t *bias_add_onnx(size_t *len) {
 
 static void test_forms_match_onnxruntime(void) {
     char why[600];
-    if (!have_ort(why, sizeof why)) SKIP("%s", why);
+    if (!tu_have_ort(why, sizeof why)) SKIP("%s", why);
     qnet q, q1;
     qnet_init(&q, 1);
     qnet_init(&q1, 0);

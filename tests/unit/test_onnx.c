@@ -403,24 +403,9 @@ static uint8_t *form_order(size_t *n) {
     return ob_finish(&m, n);
 }
 
-static int have_ort(char *why, size_t n) {
-    const char *deps = getenv("U2NET_DEPS");
-    char path[512];
-    snprintf(path, sizeof path, "%s/node_modules/onnxruntime-node/package.json", deps && *deps ? deps : ".deps");
-    if (!tu_exists(path)) {
-        snprintf(why, n, "onnxruntime-node not installed (%s; `make deps`)", path);
-        return 0;
-    }
-    if (system("node --version >/dev/null 2>&1") != 0) {
-        snprintf(why, n, "node not found");
-        return 0;
-    }
-    return 1;
-}
-
 static void test_forms_match_onnxruntime(void) {
     char why[600];
-    if (!have_ort(why, sizeof why)) SKIP("%s", why);
+    if (!tu_have_ort(why, sizeof why)) SKIP("%s", why);
     form forms[] = {
         {"bn", NULL, 0, 3, 11, 13},        {"upsample9", NULL, 0, 2, 7, 5},     {"upsample7", NULL, 0, 2, 5, 4},
         {"resize13", NULL, 0, 2, 9, 7},    {"fp16", NULL, 0, 3, 10, 9},         {"conv_variety", NULL, 0, 4, 13, 11},
@@ -468,35 +453,11 @@ static void test_forms_match_onnxruntime(void) {
         u2net_status s = convert(f->onnx, f->len, &model, &mlen);
         CHECK(s == U2NET_OK, "%s: %s", f->name, u2net_last_error());
         if (s != U2NET_OK) continue;
-        u2net_model *m;
-        u2net_ctx *c;
-        REQUIRE(u2net_model_load_memory(model, mlen, &m) == U2NET_OK, "%s: %s", f->name, u2net_last_error());
-        REQUIRE(u2net_ctx_init(m, NULL, &c) == U2NET_OK, "%s", u2net_last_error());
+        char ort[1024];
         snprintf(path, sizeof path, "%s/form_%s.in.f32", tmp, f->name);
-        size_t nx;
-        float *x = (float *)tu_read(path, &nx);
-        s = u2net_run(c, x, f->h, f->w);
-        CHECK(s == U2NET_OK, "%s: run: %s", f->name, u2net_last_error());
-        for (uint32_t k = 0; s == U2NET_OK && k < m->n_outputs; k++) {
-            snprintf(path, sizeof path, "%s/form_%s.ort%u.f32", tmp, f->name, k);
-            size_t nb;
-            float *want = (float *)tu_read(path, &nb);
-            CHECK(want, "%s: ONNX Runtime gave no output %u (see %s/ort_log.txt)", f->name, k, tmp);
-            if (!want) continue;
-            u2net_tensor t;
-            u2net_get_output(c, (int)k, &t);
-            size_t cnt = (size_t)t.c * t.h * t.w;
-            CHECK(cnt * 4 == nb, "%s output %u: %dx%dx%d here, %zu values from ONNX Runtime", f->name, k, t.c, t.h, t.w, nb / 4);
-            if (cnt * 4 == nb) {
-                double mx, mean;
-                tu_diff(t.data, want, cnt, &mx, &mean);
-                CHECK(mx <= 1e-4, "%s output %u: max abs %.3g, mean abs %.3g vs ONNX Runtime", f->name, k, mx, mean);
-            }
-            free(want);
-        }
-        free(x);
-        u2net_ctx_free(c);
-        u2net_model_free(m);
+        snprintf(ort, sizeof ort, "%s/form_%s.ort", tmp, f->name);
+        CHECK(tu_model_vs_ort(model, mlen, path, f->h, f->w, ort, 1e-4, why, sizeof why), "%s: %s (see %s/ort_log.txt)",
+              f->name, why, tmp);
         u2_free(model);
     }
     for (int i = 0; i < nf; i++) free(forms[i].onnx);

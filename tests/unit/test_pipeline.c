@@ -12,14 +12,6 @@
 #include "refcase.h"
 #include "test.h"
 
-static u2_pixfmt fmt_of(const char *mode) {
-    if (strcmp(mode, "L") == 0) return U2_PIX_GRAY;
-    if (strcmp(mode, "LA") == 0) return U2_PIX_GRAY_ALPHA;
-    if (strcmp(mode, "RGB") == 0) return U2_PIX_RGB;
-    if (strcmp(mode, "RGBA") == 0) return U2_PIX_RGBA;
-    return U2_PIX_CMYK;
-}
-
 static float *load_f32(const char *dir, const refcase *c, const char *key, size_t *count) {
     size_t n = 0;
     uint8_t *raw = rc_load(dir, c, key, &n);
@@ -32,7 +24,7 @@ static float *load_f32(const char *dir, const refcase *c, const char *key, size_
 }
 
 static int load_image(const char *dir, const refcase *c, u2_image *img) {
-    if (u2_image_alloc(img, rc_int(c, "w"), rc_int(c, "h"), fmt_of(rc_str(c, "mode")), 8) != U2NET_OK) return 0;
+    if (u2_image_alloc(img, rc_int(c, "w"), rc_int(c, "h"), rc_pixfmt(rc_str(c, "mode")), 8) != U2NET_OK) return 0;
     size_t n = 0;
     uint8_t *px = rc_load(dir, c, "src", &n);
     int ok = px && n == (size_t)img->w * img->h * img->channels;

@@ -24,7 +24,7 @@ static void check_table(const char *table, const char *dir, int want_all_files) 
     for (int i = 0; i < n; i++) {
         size_t len;
         snprintf(path, sizeof path, "%s/%s", dir, rows[i].file);
-        uint8_t *buf = tu_read_file(path, &len);
+        uint8_t *buf = tu_read(path, &len);
         if (!buf) {
             CHECK(0, "missing %.900s", path);
             continue;
@@ -95,7 +95,7 @@ static void live_compare_dir(const char *dir, const char *pattern) {
         char path[1024];
         snprintf(path, sizeof path, "%s/%s", dir, name);
         size_t len;
-        uint8_t *buf = tu_read_file(path, &len);
+        uint8_t *buf = tu_read(path, &len);
         if (!buf) continue;
         n++;
         if (strcmp(verdict, "OK") == 0) {
@@ -159,7 +159,7 @@ static u2net_status decode_vs_libpng(const tu_png *b, const char *name, u2_image
     if (!ref) return s;
     char path[512], cmd[1600], line[512] = {0};
     snprintf(path, sizeof path, "%.400s/%.100s.png", test_tmp_dir(), name);
-    tu_write_file(path, b->p, b->len);
+    tu_write(path, b->p, b->len);
     snprintf(cmd, sizeof cmd, "'%.1000s' '%s'", ref, path);
     FILE *p = popen(cmd, "r");
     if (p && fgets(line, sizeof line, p)) {
@@ -402,7 +402,7 @@ static void test_pixel_cap(void) {
     char path[1024];
     size_t len;
     snprintf(path, sizeof path, "%.900s/tests/data/pngsuite/basn6a08.png", tu_root());
-    uint8_t *buf = tu_read_file(path, &len);
+    uint8_t *buf = tu_read(path, &len);
     REQUIRE(buf, "no %.900s", path);
     u2_decode_opts o = {.max_pixels = 1000};
     CHECK(u2_png_decode(buf, len, &o, &img) == U2NET_ERR_LIMIT, "cap of 1000 not applied");
@@ -420,7 +420,7 @@ static void test_allocation_failures(void) {
         char path[1024];
         size_t len;
         snprintf(path, sizeof path, "%.900s/tests/data/pngsuite/%s", tu_root(), files[f]);
-        uint8_t *buf = tu_read_file(path, &len);
+        uint8_t *buf = tu_read(path, &len);
         REQUIRE(buf, "no %.900s", path);
         for (size_t k = 0;; k++) {
             u2_image img;
@@ -452,7 +452,7 @@ static void test_truncation_sweep(void) {
         char path[1024];
         size_t len;
         snprintf(path, sizeof path, "%.900s/tests/data/pngsuite/%s", tu_root(), files[f]);
-        uint8_t *buf = tu_read_file(path, &len);
+        uint8_t *buf = tu_read(path, &len);
         REQUIRE(buf, "no %.900s", path);
         for (size_t cut = 0; cut < len; cut++) {
             uint8_t *part = malloc(cut ? cut : 1); /* exact size, so ASan sees any overread */
@@ -476,7 +476,7 @@ static void test_bitflip_sweep(void) {
         char path[1024];
         size_t len;
         snprintf(path, sizeof path, "%.900s/tests/data/pngsuite/%s", tu_root(), files[f]);
-        uint8_t *buf = tu_read_file(path, &len);
+        uint8_t *buf = tu_read(path, &len);
         REQUIRE(buf, "no %.900s", path);
         for (size_t i = 0; i < len; i++) {
             uint8_t *copy = malloc(len);
@@ -521,7 +521,7 @@ static void test_exif_orientation(void) {
         CHECK(img.orientation == cases[c].want, "case %zu: orientation %d, want %d", c, img.orientation, cases[c].want);
         u2_image_free(&img);
         snprintf(paths[c], sizeof paths[c], "%.400s/exif_%zu.png", test_tmp_dir(), c);
-        tu_write_file(paths[c], b.p, b.len);
+        tu_write(paths[c], b.p, b.len);
     }
     free(b.p);
     /* Pillow (whose EXIF rembg's exif_transpose reads) must agree */

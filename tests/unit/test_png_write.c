@@ -59,7 +59,7 @@ static size_t encode_check(const char *name, const u2_image *img, const uint8_t 
         char file[128];
         snprintf(file, sizeof file, "%.100s.png", name);
         tmp_path(f->path, sizeof f->path, file);
-        tu_write_file(f->path, png, len);
+        tu_write(f->path, png, len);
         f->w = img->w;
         f->h = img->h;
         f->channels = img->channels;
@@ -136,7 +136,7 @@ static void test_photo_cutout(void) {
     char path[1024];
     size_t len;
     snprintf(path, sizeof path, "%.900s/testdata/photos/kodim23.png", test_shared_dir());
-    uint8_t *buf = tu_read_file(path, &len);
+    uint8_t *buf = tu_read(path, &len);
     if (!buf) SKIP("%.900s absent", path);
     u2_image photo, cut;
     REQUIRE(u2_png_decode(buf, len, NULL, &photo) == U2NET_OK, "%s", u2net_last_error());
@@ -246,16 +246,6 @@ static void test_pngcheck(void) {
 
 /* ---------------------------------------------------------------- errors */
 
-static size_t g_fail_at = SIZE_MAX, g_count;
-static void *spy_malloc(size_t n, void *user) {
-    (void)user;
-    return g_count++ == g_fail_at ? NULL : malloc(n);
-}
-static void spy_free(void *p, void *user) {
-    (void)user;
-    free(p);
-}
-
 static void test_errors(void) {
     u2_image img;
     uint8_t *png;
@@ -272,12 +262,9 @@ static void test_errors(void) {
     CHECK(u2_png_encode(&img, (u2_png_level)3, &png, &len) == U2NET_ERR_ARG, "level 3 accepted");
     for (size_t k = 0; k < 40; k++) { /* each allocation failing in turn: NOMEM, nothing leaked */
         png = NULL;
-        g_count = 0;
-        g_fail_at = k;
-        u2net_set_allocator(spy_malloc, spy_free, NULL);
+        tu_fail_alloc_at(k);
         u2net_status s = u2_png_encode(&img, (u2_png_level)(k % 2), &png, &len);
-        u2net_set_allocator(NULL, NULL, NULL);
-        g_fail_at = SIZE_MAX;
+        tu_fail_alloc_off();
         if (s == U2NET_OK) {
             u2_free(png);
             break;

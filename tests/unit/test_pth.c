@@ -10,28 +10,13 @@
 #include "pickle.h"
 #include "pth.h"
 #include "test.h"
+#include "tutil.h"
 #include "zipread.h"
 
 #include <math.h>
 #include <sys/stat.h>
 
 /* ---------------------------------------------------------------- helpers */
-
-static uint8_t *read_file(const char *path, size_t *len) {
-    FILE *f = fopen(path, "rb");
-    if (!f) return NULL;
-    fseek(f, 0, SEEK_END);
-    long n = ftell(f);
-    fseek(f, 0, SEEK_SET);
-    uint8_t *buf = malloc(n > 0 ? (size_t)n : 1);
-    if (buf && fread(buf, 1, (size_t)n, f) != (size_t)n) {
-        free(buf);
-        buf = NULL;
-    }
-    fclose(f);
-    *len = (size_t)n;
-    return buf;
-}
 
 static const char *python(void) {
     const char *p = getenv("U2NET_PYTHON");
@@ -158,7 +143,7 @@ static int ref_load(const char *pth, ref_dict *r) {
     const char *out = ref_out(pth);
     char path[1100], line[2048];
     snprintf(path, sizeof path, "%.1000s.bin", out);
-    r->blob = read_file(path, &r->blob_len);
+    r->blob = tu_read(path, &r->blob_len);
     snprintf(path, sizeof path, "%.1000s.txt", out);
     FILE *f = fopen(path, "r");
     if (!f || !r->blob) {
@@ -283,8 +268,8 @@ static void test_fixtures_vs_reference(void) {
  * zip's float32 tensors are used in place (torch aligns them to 64 bytes). */
 static void test_fixture_zip_equals_legacy(void) {
     size_t zlen, llen;
-    uint8_t *zbuf = read_file(fixture("u2netp-random.pth"), &zlen);
-    uint8_t *lbuf = read_file(fixture("u2netp-random-legacy.pth"), &llen);
+    uint8_t *zbuf = tu_read(fixture("u2netp-random.pth"), &zlen);
+    uint8_t *lbuf = tu_read(fixture("u2netp-random-legacy.pth"), &llen);
     if (!zbuf || !lbuf) {
         free(zbuf);
         free(lbuf);
@@ -437,7 +422,7 @@ static u2net_status load_copy(const uint8_t *buf, size_t n) {
 static void test_zip_corruptions(void) {
     if (!synth_ready()) SKIP("%s with numpy is needed to write the synthetic checkpoints", python());
     size_t n;
-    uint8_t *good = read_file(tmp_path("mixed-zip.pth"), &n);
+    uint8_t *good = tu_read(tmp_path("mixed-zip.pth"), &n);
     REQUIRE(good, "no mixed-zip.pth");
     REQUIRE(load_copy(good, n) == U2NET_OK, "the undamaged file: %s", u2net_last_error());
     uint8_t *b = malloc(n);
@@ -485,7 +470,7 @@ static void test_zip_corruptions(void) {
     free(good);
 
     /* the zip64 end records of a real torch.save file */
-    good = read_file(fixture("u2netp-random.pth"), &n);
+    good = tu_read(fixture("u2netp-random.pth"), &n);
     if (!good) return;
     b = malloc(n);
     e = eocd_pos(good, n);
@@ -503,7 +488,7 @@ static void test_zip_corruptions(void) {
 static void test_legacy_corruptions(void) {
     if (!synth_ready()) SKIP("%s with numpy is needed to write the synthetic checkpoints", python());
     size_t n;
-    uint8_t *good = read_file(tmp_path("mixed-legacy.pth"), &n);
+    uint8_t *good = tu_read(tmp_path("mixed-legacy.pth"), &n);
     REQUIRE(good, "no mixed-legacy.pth");
     uint8_t *b = malloc(n);
     /* find where the storages begin: after the five pickles */
@@ -617,10 +602,10 @@ static void test_pickles_vs_cpython(void) {
         char path[1200];
         size_t plen, tlen;
         snprintf(path, sizeof path, "%s/%03d.pkl", dir, i);
-        uint8_t *pkl = read_file(path, &plen);
+        uint8_t *pkl = tu_read(path, &plen);
         if (!pkl) break;
         snprintf(path, sizeof path, "%s/%03d.txt", dir, i);
-        char *want = (char *)read_file(path, &tlen);
+        char *want = (char *)tu_read(path, &tlen);
         REQUIRE(want, "missing %.200s", path);
         want = realloc(want, tlen + 1);
         want[tlen] = 0;
@@ -798,7 +783,7 @@ static void test_allocation_failures(void) {
     static const char *files[] = {"mixed-zip.pth", "mixed-legacy.pth"};
     for (size_t f = 0; f < 2; f++) {
         size_t n;
-        uint8_t *buf = read_file(tmp_path(files[f]), &n);
+        uint8_t *buf = tu_read(tmp_path(files[f]), &n);
         REQUIRE(buf, "no %s", files[f]);
         long k;
         u2net_status s = U2NET_ERR_NOMEM;
@@ -822,7 +807,7 @@ static void test_allocation_failures(void) {
 static void test_output_limit(void) {
     if (!synth_ready()) SKIP("%s with numpy is needed to write the synthetic checkpoints", python());
     size_t n;
-    uint8_t *buf = read_file(tmp_path("mixed-zip.pth"), &n);
+    uint8_t *buf = tu_read(tmp_path("mixed-zip.pth"), &n);
     REQUIRE(buf, "no mixed-zip.pth");
     u2_pth_limits lim = {0};
     lim.max_output_bytes = 300; /* conv.weight alone needs 108 * 8 */

@@ -6,14 +6,6 @@
 #include "refcase.h"
 #include "test.h"
 
-static u2_pixfmt fmt_of(const char *mode) {
-    if (strcmp(mode, "L") == 0) return U2_PIX_GRAY;
-    if (strcmp(mode, "LA") == 0) return U2_PIX_GRAY_ALPHA;
-    if (strcmp(mode, "RGB") == 0) return U2_PIX_RGB;
-    if (strcmp(mode, "RGBA") == 0) return U2_PIX_RGBA;
-    return U2_PIX_CMYK;
-}
-
 static char g_dir[512];
 static int g_generated = -1;
 
@@ -32,7 +24,7 @@ static void resize_cases(const char *label, int skip_12mp) {
         if (skip_12mp && strstr(c.name, "12mp")) continue;
         int w = rc_int(&c, "w"), h = rc_int(&c, "h"), ow = rc_int(&c, "ow"), oh = rc_int(&c, "oh");
         u2_image src;
-        REQUIRE(u2_image_alloc(&src, w, h, fmt_of(rc_str(&c, "mode")), 8) == U2NET_OK, "alloc");
+        REQUIRE(u2_image_alloc(&src, w, h, rc_pixfmt(rc_str(&c, "mode")), 8) == U2NET_OK, "alloc");
         size_t ns = 0, nw = 0;
         uint8_t *in = rc_load(dir, &c, "src", &ns), *want = rc_load(dir, &c, "want", &nw);
         REQUIRE(in && want && ns == (size_t)w * h * src.channels && nw == (size_t)ow * oh * src.channels,

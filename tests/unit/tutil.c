@@ -31,7 +31,7 @@ uint8_t *tu_read(const char *path, size_t *len) {
         p = NULL;
     }
     fclose(f);
-    if (p) *len = (size_t)n;
+    if (len) *len = p && n > 0 ? (size_t)n : 0;
     return p;
 }
 
@@ -144,5 +144,95 @@ void tu_diff(const float *a, const float *b, size_t n, double *max_abs, double *
     *max_abs = mx;
     *mean_abs = n ? sum / (double)n : 0;
 }
+
+int tu_have_ort(char *why, size_t n) {
+    const char *deps = getenv("U2NET_DEPS");
+    char path[512];
+    snprintf(path, sizeof path, "%s/node_modules/onnxruntime-node/package.json", deps && *deps ? deps : ".deps");
+    if (!tu_exists(path)) {
+        snprintf(why, n, "onnxruntime-node not installed (%s; `make deps`)", path);
+        return 0;
+    }
+    if (system("node --version >/dev/null 2>&1") != 0) {
+        snprintf(why, n, "node not found");
+        return 0;
+    }
+    return 1;
+}
+
+static int outputs_vs_ort(u2net_ctx *c, int n_outputs, const char *ort_prefix, double limit, char *why, size_t why_n) {
+    int ok = 1;
+    for (int k = 0; k < n_outputs; k++) {
+        char path[1100];
+        snprintf(path, sizeof path, "%s%d.f32", ort_prefix, k);
+        size_t nb;
+        float *want = (float *)tu_read(path, &nb);
+        if (!want) {
+            if (ok) snprintf(why, why_n, "ONNX Runtime gave no output %d (%s)", k, path);
+            ok = 0;
+            continue;
+        }
+        u2net_tensor t;
+        u2net_get_output(c, k, &t);
+        size_t cnt = (size_t)t.c * t.h * t.w;
+        if (cnt * 4 != nb) {
+            if (ok)
+                snprintf(why, why_n, "output %d: %dx%dx%d here, %zu values from ONNX Runtime", k, t.c, t.h, t.w, nb / 4);
+            ok = 0;
+        } else {
+            double mx, mean;
+            tu_diff(t.data, want, cnt, &mx, &mean);
+            if (!(mx <= limit)) {
+                if (ok)
+                    snprintf(why, why_n, "output %d: max abs %.3g (limit %g), mean abs %.3g vs ONNX Runtime", k, mx, limit,
+                             mean);
+                ok = 0;
+            }
+        }
+        free(want);
+    }
+    return ok;
+}
+
+int tu_model_vs_ort(const uint8_t *model, size_t model_len, const char *in_path, int h, int w, const char *ort_prefix,
+                    double limit, char *why, size_t why_n) {
+    u2net_model *m = NULL;
+    u2net_ctx *c = NULL;
+    size_t nx;
+    float *x = (float *)tu_read(in_path, &nx);
+    int ok = 0;
+    u2net_model_info info;
+    if (!x) snprintf(why, why_n, "no input %s", in_path);
+    else if (u2net_model_load_memory(model, model_len, &m) != U2NET_OK)
+        snprintf(why, why_n, "load: %s", u2net_last_error());
+    else if (u2net_ctx_init(m, NULL, &c) != U2NET_OK) snprintf(why, why_n, "context: %s", u2net_last_error());
+    else if (u2net_run(c, x, h, w) != U2NET_OK) snprintf(why, why_n, "run: %s", u2net_last_error());
+    else {
+        u2net_model_get_info(m, &info);
+        ok = outputs_vs_ort(c, info.n_outputs, ort_prefix, limit, why, why_n);
+    }
+    free(x);
+    u2net_ctx_free(c);
+    u2net_model_free(m);
+    return ok;
+}
+
+static size_t g_fail_at, g_alloc_count;
+static void *failing_malloc(size_t n, void *user) {
+    (void)user;
+    return g_alloc_count++ == g_fail_at ? NULL : malloc(n);
+}
+static void plain_free(void *p, void *user) {
+    (void)user;
+    free(p);
+}
+
+void tu_fail_alloc_at(size_t k) {
+    g_alloc_count = 0;
+    g_fail_at = k;
+    u2net_set_allocator(failing_malloc, plain_free, NULL);
+}
+
+void tu_fail_alloc_off(void) { u2net_set_allocator(NULL, NULL, NULL); }
 
 int tu_has(const char *haystack, const char *needle) { return haystack && strstr(haystack, needle) != NULL; }

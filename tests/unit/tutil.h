@@ -12,7 +12,8 @@
 
 /* $U2NET_ROOT/tests/data (or tests/data). */
 const char *tu_data_dir(void);
-/* Whole file, malloc'ed (NULL if unreadable). */
+/* Whole file, malloc'ed (NULL if unreadable; *len is then 0; len may be NULL). The one file reader of
+ * the tests: png_test_util.h, refcase.h and test_pth.c use it too. */
 uint8_t *tu_read(const char *path, size_t *len);
 int tu_write(const char *path, const void *p, size_t n);
 int tu_exists(const char *path);
@@ -29,6 +30,22 @@ void tu_reseal(uint8_t *model, size_t len);
 
 /* Max and mean absolute difference. */
 void tu_diff(const float *a, const float *b, size_t n, double *max_abs, double *mean_abs);
+
+/* 1 if ONNX Runtime can run ($U2NET_DEPS/node_modules/onnxruntime-node and node); else 0 and why. */
+int tu_have_ort(char *why, size_t n);
+
+/* Load model bytes, run them on the raw float32 input in_path (1 x C x h x w) and compare every output
+ * with ONNX Runtime's, read from the raw float32 files "<ort_prefix><k>.f32": same size and max abs
+ * difference <= limit. 1 if all agree; else 0 with the first problem in why (loading, the run, a
+ * missing file, a size or value mismatch). */
+int tu_model_vs_ort(const uint8_t *model, size_t model_len, const char *in_path, int h, int w, const char *ort_prefix,
+                    double limit, char *why, size_t why_n);
+
+/* Allocation-failure injection through the library's hook: after tu_fail_alloc_at(k) the k-th
+ * allocation from then on (counting from 0) returns NULL, the others succeed; tu_fail_alloc_off()
+ * puts the default allocator back. */
+void tu_fail_alloc_at(size_t k);
+void tu_fail_alloc_off(void);
 
 /* Does haystack contain needle? (for checking failure details) */
 int tu_has(const char *haystack, const char *needle);

@@ -1,6 +1,7 @@
 /*
- * sha256.h - SHA-256 (FIPS 180-4) and HMAC-SHA256 (RFC 2104): what SigV4 signs with and what S3's
- * x-amz-content-sha256 carries. Streaming form for large payloads, one-shot helpers for the rest.
+ * sha256.h - SHA-256 (FIPS 180-4) and HMAC-SHA256 (RFC 2104): what SigV4 signs with, what S3's
+ * x-amz-content-sha256 carries, and the source-file digest the weights tool records in a model header.
+ * Streaming form for large payloads, one-shot helpers for the rest.
  */
 #ifndef U2_SHA256_H
 #define U2_SHA256_H

@@ -1,5 +1,6 @@
-/* arena.c - chunked bump allocator (see arena.h). */
-#include "arena.h"
+/* arena.c - chunked bump allocator (see base.h): the Lambda runtime's JSON trees and events, and the
+ * weights tool's parsed ONNX graph and conversion data. */
+#include "base.h"
 
 #include <stdio.h>
 
@@ -14,10 +15,10 @@ struct u2_arena_chunk {
 void u2_arena_init(u2_arena *a) { memset(a, 0, sizeof *a); }
 
 void *u2_arena_alloc(u2_arena *a, size_t n) {
-    size_t need;
-    if (!u2_add_ok(n, 7, &need)) return NULL;
-    need &= ~(size_t)7;
-    if (need == 0) need = 8;
+    size_t need; /* n rounded up to 16: every pointer handed out stays 16-byte aligned */
+    if (!u2_add_ok(n, 15, &need)) return NULL;
+    need &= ~(size_t)15;
+    if (need == 0) need = 16;
     if (!a->head || a->head->cap - a->used < need) {
         /* Big requests get a chunk of their own so the small-object chunk is not wasted. */
         size_t cap = need > ARENA_CHUNK / 4 ? need : ARENA_CHUNK, bytes;
@@ -39,6 +40,14 @@ void *u2_arena_alloc(u2_arena *a, size_t n) {
     void *p = a->head->data + a->used;
     a->used += need;
     a->total += need;
+    return p;
+}
+
+void *u2_arena_calloc(u2_arena *a, size_t count, size_t size) {
+    size_t n;
+    if (!u2_mul_ok(count, size, &n)) return NULL;
+    void *p = u2_arena_alloc(a, n);
+    if (p) memset(p, 0, n);
     return p;
 }
 
