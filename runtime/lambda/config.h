@@ -12,6 +12,7 @@
  *   BGCOLOR        r,g,b[,a] (0..255): composite the cutout over this colour (default: transparent)
  *   POST_PROCESS   0 (default) | 1: rembg's mask post-processing
  *   MAX_PIXELS     largest photo (width x height) accepted; default U2_DEFAULT_MAX_PIXELS
+ *   MAX_INPUT_BYTES largest object read from S3; default U2_DEFAULT_MAX_INPUT_BYTES
  *
  * The recursion guard: init refuses any configuration where an output could land where the trigger
  * looks (same bucket, and INPUT_PREFIX and OUTPUT_PREFIX overlap: one is a prefix of the other, which
@@ -26,6 +27,8 @@
 #include <stdbool.h>
 
 #define U2_S3_KEY_MAX 1024 /* bytes of UTF-8: S3's limit on object key names */
+/* 100 MiB: far above any camera JPEG, yet a few of them fit a small function's memory */
+#define U2_DEFAULT_MAX_INPUT_BYTES ((uint64_t)100 << 20)
 
 typedef enum { U2_MODE_CUTOUT = 0, U2_MODE_MASK = 1 } u2_output_mode;
 
@@ -45,6 +48,7 @@ typedef struct {
     char *output_prefix;
     u2_render_opts render;
     uint64_t max_pixels;
+    uint64_t max_input_bytes; /* an S3 object over this fails (permanently) before or while it is read */
 } u2_config;
 
 /* Where a variable's value comes from: getenv, or a table in tests. NULL or "" means unset. */

@@ -1,6 +1,7 @@
 /* runtime_api.c - Lambda Runtime API 2018-06-01: next, response, error, init/error. */
 #include "runtime_api.h"
 
+#include "json.h"
 #include "sigv4.h" /* u2_uri_encode */
 
 #include <stdio.h>
@@ -13,58 +14,6 @@ struct u2_runtime_api {
     char base[300];          /* "http://host:port" */
     u2_http_client http;     /* one kept-alive connection */
 };
-
-/* ---------------------------------------------------------------- JSON strings */
-
-/* Length of the valid UTF-8 sequence at s (0 if invalid): no overlongs, surrogates or > U+10FFFF. */
-static size_t utf8_len(const unsigned char *s, size_t n) {
-    unsigned char c = s[0];
-    if (c < 0x80) return 1;
-    size_t len;
-    uint32_t cp, min;
-    if (c >= 0xC2 && c <= 0xDF) { len = 2; cp = c & 0x1F; min = 0x80; }
-    else if (c >= 0xE0 && c <= 0xEF) { len = 3; cp = c & 0x0F; min = 0x800; }
-    else if (c >= 0xF0 && c <= 0xF4) { len = 4; cp = c & 0x07; min = 0x10000; }
-    else return 0;
-    if (n < len) return 0;
-    for (size_t i = 1; i < len; i++) {
-        if ((s[i] & 0xC0) != 0x80) return 0;
-        cp = (cp << 6) | (s[i] & 0x3F);
-    }
-    if (cp < min || cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF)) return 0;
-    return len;
-}
-
-void u2_json_escape(u2_sb *out, const char *str, size_t n) {
-    const unsigned char *s = (const unsigned char *)str;
-    for (size_t i = 0; i < n;) {
-        unsigned char c = s[i];
-        if (c == '"' || c == '\\') {
-            char e[2] = {'\\', (char)c};
-            u2_sb_add(out, e, 2);
-            i++;
-        } else if (c < 0x20) {
-            switch (c) {
-            case '\n': u2_sb_adds(out, "\\n"); break;
-            case '\r': u2_sb_adds(out, "\\r"); break;
-            case '\t': u2_sb_adds(out, "\\t"); break;
-            case '\b': u2_sb_adds(out, "\\b"); break;
-            case '\f': u2_sb_adds(out, "\\f"); break;
-            default: u2_sb_addf(out, "\\u%04x", c); break;
-            }
-            i++;
-        } else {
-            size_t l = utf8_len(s + i, n - i);
-            if (l == 0) {
-                u2_sb_adds(out, "\\ufffd"); /* one replacement per invalid byte */
-                i++;
-            } else {
-                u2_sb_add(out, s + i, l);
-                i += l;
-            }
-        }
-    }
-}
 
 /* ---------------------------------------------------------------- error bodies */
 
@@ -80,12 +29,23 @@ static void clean_error_type(const char *in, char out[129]) {
 u2net_status u2_lambda_error_body(const char *error_type, const char *message, u2_sb *out) {
     char type[129];
     clean_error_type(error_type, type);
-    const char *m = message ? message : "";
-    u2_sb_adds(out, "{\"errorMessage\":\"");
-    u2_json_escape(out, m, strlen(m));
-    u2_sb_adds(out, "\",\"errorType\":\"");
-    u2_json_escape(out, type, strlen(type));
-    u2_sb_adds(out, "\",\"stackTrace\":[]}");
+    /* the one JSON writer (json.c) escapes the message: any bytes give valid JSON */
+    u2_jw w;
+    u2_jw_init(&w);
+    u2_jw_obj_begin(&w);
+    u2_jw_key(&w, "errorMessage");
+    u2_jw_str(&w, message ? message : "");
+    u2_jw_key(&w, "errorType");
+    u2_jw_str(&w, type);
+    u2_jw_key(&w, "stackTrace");
+    u2_jw_arr_begin(&w);
+    u2_jw_arr_end(&w);
+    u2_jw_obj_end(&w);
+    char *text;
+    size_t n;
+    U2_TRY(u2_jw_finish(&w, &text, &n));
+    u2_sb_add(out, text, n);
+    u2_free(text);
     return u2_sb_status(out, "a Lambda error body");
 }
 

@@ -56,11 +56,8 @@ u2net_status u2_runtime_api_error(u2_runtime_api *api, const char *request_id, c
                                   const char *message);
 u2net_status u2_runtime_api_init_error(u2_runtime_api *api, const char *error_type, const char *message);
 
-/* The error body above (exposed for tests). */
+/* The error body above (exposed for tests); strings are escaped by the JSON writer (json.h). */
 u2net_status u2_lambda_error_body(const char *error_type, const char *message, u2_sb *out);
-/* Append s[0..n) as the inside of a JSON string: quotes, backslashes and control characters
- * escaped, invalid UTF-8 replaced by U+FFFD, so the result is always valid JSON. */
-void u2_json_escape(u2_sb *out, const char *s, size_t n);
 
 /* Connections opened so far (tests check that calls reuse one). */
 unsigned u2_runtime_api_connects(const u2_runtime_api *api);

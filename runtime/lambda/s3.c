@@ -252,6 +252,7 @@ typedef struct {
     size_t body_len;
     const char *content_type;  /* PUT */
     size_t max_body;           /* for a successful response */
+    const char *version_id;    /* GET: ?versionId=..., NULL for the latest version */
 } s3_call;
 
 static u2net_status one_attempt(u2_s3_client *c, const s3_call *k, const char *url, const char *host,
@@ -260,8 +261,11 @@ static u2net_status one_attempt(u2_s3_client *c, const s3_call *k, const char *u
     size_t n_extra = 0;
     if (k->content_type && *k->content_type) extra[n_extra++] = (u2_kv){"content-type", k->content_type};
     u2_aws_credentials cred = {c->access_key, c->secret_key, c->session_token};
+    u2_kv query[1] = {{"versionId", k->version_id}};
+    size_t n_query = k->version_id ? 1 : 0;
     u2_s3_signed sg;
-    U2_TRY(u2_s3_sign(&cred, c->region, k->method, host, curi, NULL, 0, extra, n_extra, payload_hash, time(NULL), &sg));
+    U2_TRY(u2_s3_sign(&cred, c->region, k->method, host, curi, query, n_query, extra, n_extra, payload_hash, time(NULL),
+                      &sg));
     /* X-Amzn-Trace-Id is sent but not signed (X-Ray may rewrite it on the way; the AWS SDKs skip it too) */
     const char *trace = getenv("_X_AMZN_TRACE_ID"); /* set per invocation by the bootstrap */
     if (trace && *trace && !strpbrk(trace, "\r\n")) sg.headers[sg.n_headers++] = (u2_kv){"X-Amzn-Trace-Id", trace};
@@ -281,6 +285,12 @@ static u2net_status s3_call_run(u2_s3_client *c, const s3_call *k, u2_http_respo
     u2_sb_init(&curi);
     char host[300];
     u2net_status s = u2_s3_locate(c, k->bucket, k->key, &url, host, sizeof host, &curi);
+    if (s == U2NET_OK && k->version_id) { /* the same encoding the signer gives the canonical query */
+        u2_kv q[1] = {{"versionId", k->version_id}};
+        u2_sb_addc(&url, '?');
+        s = u2_sigv4_canonical_query(q, 1, &url);
+        if (s == U2NET_OK) s = u2_sb_status(&url, "an S3 URL");
+    }
     char payload_hash[65];
     if (k->body_len == 0) snprintf(payload_hash, sizeof payload_hash, "%s", U2_EMPTY_SHA256);
     else if (c->unsigned_payload) snprintf(payload_hash, sizeof payload_hash, "%s", U2_UNSIGNED_PAYLOAD);
@@ -338,10 +348,19 @@ static u2net_status s3_call_run(u2_s3_client *c, const s3_call *k, u2_http_respo
 
 u2net_status u2_s3_get_object(u2_s3_client *c, const char *bucket, const char *key, size_t max_bytes, uint8_t **data,
                               size_t *len) {
+    return u2_s3_get_object_version(c, bucket, key, NULL, max_bytes, data, len);
+}
+
+u2net_status u2_s3_get_object_version(u2_s3_client *c, const char *bucket, const char *key, const char *version_id,
+                                      size_t max_bytes, uint8_t **data, size_t *len) {
     *data = NULL;
     *len = 0;
     if (!key || !*key) return u2_fail(U2NET_ERR_ARG, "S3 GetObject s3://%s/: empty key", bucket ? bucket : "");
-    s3_call k = {.op = "GetObject", .method = "GET", .bucket = bucket, .key = key, .max_body = max_bytes};
+    if (version_id && (!*version_id || strlen(version_id) > 1024))
+        return u2_fail(U2NET_ERR_ARG, "S3 GetObject s3://%s/%s: version id is empty or over 1024 bytes", bucket ? bucket : "",
+                       key);
+    s3_call k = {.op = "GetObject", .method = "GET", .bucket = bucket, .key = key, .max_body = max_bytes,
+                 .version_id = version_id};
     u2_http_response r;
     U2_TRY(s3_call_run(c, &k, &r));
     *data = r.body;

@@ -60,6 +60,10 @@ const u2_s3_result *u2_s3_last(const u2_s3_client *c);
 /* GET into a new buffer (free with u2_free). Objects over max_bytes fail with U2NET_ERR_LIMIT. */
 u2net_status u2_s3_get_object(u2_s3_client *c, const char *bucket, const char *key, size_t max_bytes,
                               uint8_t **data, size_t *len);
+/* The same for one version (GET ?versionId=..., signed; needs s3:GetObjectVersion). version_id NULL:
+ * the latest, as u2_s3_get_object. */
+u2net_status u2_s3_get_object_version(u2_s3_client *c, const char *bucket, const char *key, const char *version_id,
+                                      size_t max_bytes, uint8_t **data, size_t *len);
 u2net_status u2_s3_put_object(u2_s3_client *c, const char *bucket, const char *key, const void *data, size_t len,
                               const char *content_type);
 u2net_status u2_s3_head_object(u2_s3_client *c, const char *bucket, const char *key, u2_s3_object_info *out);

@@ -76,6 +76,9 @@ static void test_validation_names_the_variable(void) {
         {"MAX_PIXELS", "12M", "MAX_PIXELS='12M': expected a whole number"},
         {"MAX_PIXELS", "0", "MAX_PIXELS=0: must be between 1"},
         {"MAX_PIXELS", "99999999999999999999999", "MAX_PIXELS"},
+        {"MAX_INPUT_BYTES", "100MB", "MAX_INPUT_BYTES='100MB': expected a whole number"},
+        {"MAX_INPUT_BYTES", "0", "MAX_INPUT_BYTES=0: must be between 1"},
+        {"MAX_INPUT_BYTES", "4294967297", "MAX_INPUT_BYTES=4294967297: must be between 1 and 4294967296"},
         {"OUTPUT_BUCKET", "My_Bucket", "OUTPUT_BUCKET='My_Bucket' is not a valid S3 bucket name"},
         {"INPUT_BUCKET", "ab", "INPUT_BUCKET='ab'"},
         {"OUTPUT_PREFIX", "/cutouts/", "OUTPUT_PREFIX='/cutouts/' starts with '/'"},
@@ -99,7 +102,7 @@ static void test_values_and_defaults(void) {
     REQUIRE(load(&t, &c) == U2NET_OK, "%s", u2net_last_error());
     CHECK(!strcmp(c.model_path, "/var/task/model.u2n") && !strcmp(c.output_prefix, "cutouts/") && !*c.output_bucket &&
               c.render.mode == U2_MODE_CUTOUT && !c.render.has_bgcolor && !c.render.post_process &&
-              c.max_pixels == 40000000,
+              c.max_pixels == 40000000 && c.max_input_bytes == 104857600,
           "defaults");
     u2_config_free(&c);
     env_table t2 = {{{"INPUT_PREFIX", "in/"},
@@ -109,12 +112,13 @@ static void test_values_and_defaults(void) {
                      {"BGCOLOR", " 10, 20 ,30 "},
                      {"POST_PROCESS", "1"},
                      {"MAX_PIXELS", "12000000"},
+                     {"MAX_INPUT_BYTES", "5000000"},
                      {"OUTPUT_BUCKET", "my.dotted.bucket"}}};
     REQUIRE(load(&t2, &c) == U2NET_OK, "%s", u2net_last_error());
     CHECK(!strcmp(c.model_path, "/opt/fn/models/u2netp.u2n"), "relative MODEL: %s", c.model_path);
     CHECK(c.render.mode == U2_MODE_MASK && c.render.has_bgcolor && c.render.bgcolor[0] == 10 &&
               c.render.bgcolor[2] == 30 && c.render.bgcolor[3] == 255 && c.render.post_process &&
-              c.max_pixels == 12000000 && !strcmp(c.output_bucket, "my.dotted.bucket"),
+              c.max_pixels == 12000000 && c.max_input_bytes == 5000000 && !strcmp(c.output_bucket, "my.dotted.bucket"),
           "values");
     u2_config_free(&c);
     env_table t3 = {{{"INPUT_PREFIX", "in/"}, {"MODEL", "/mnt/efs/u2net.u2n"}}};

@@ -253,13 +253,22 @@ static void test_api_errors(void) {
     u2_runtime_api_free(api);
 }
 
-static void test_json_escape(void) {
+/* The error body goes through the one JSON writer (json.c): its escaping rules, byte for byte. */
+static void test_error_body_escaping(void) {
     u2_sb b;
     u2_sb_init(&b);
-    const char in[] = "q\" b\\ n\n r\r t\t f\f bs\b nul\0 x\x1f del\x7f \xf0\x9f\x98\x80 \xed\xa0\x80 \xc0\xaf";
-    u2_json_escape(&b, in, sizeof in - 1);
-    const char *want = "q\\\" b\\\\ n\\n r\\r t\\t f\\f bs\\b nul\\u0000 x\\u001f del\x7f \xf0\x9f\x98\x80 "
-                       "\\ufffd\\ufffd\\ufffd \\ufffd\\ufffd";
+    const char in[] = "q\" b\\ n\n r\r t\t f\f bs\b nul\0 x\x1f del\x7f \xf0\x9f\x98\x80 ls\xe2\x80\xa8 \xed\xa0\x80 \xc0\xaf";
+    char msg[sizeof in];
+    memcpy(msg, in, sizeof in);
+    /* the message is a C string: the NUL ends it, as it ends any u2net_last_error() sentence */
+    REQUIRE(u2_lambda_error_body("T", msg, &b) == U2NET_OK, "%s", u2net_last_error());
+    const char *want = "{\"errorMessage\":\"q\\\" b\\\\ n\\n r\\r t\\t f\\f bs\\b nul\",\"errorType\":\"T\",\"stackTrace\":[]}";
+    CHECK(b.s && strcmp(b.s, want) == 0, "got  %s\nwant %s", b.s ? b.s : "", want);
+    u2_sb_free(&b);
+    u2_sb_init(&b);
+    REQUIRE(u2_lambda_error_body("T", in + strlen(in) + 1, &b) == U2NET_OK, "%s", u2net_last_error());
+    want = "{\"errorMessage\":\" x\\u001f del\\u007f \xf0\x9f\x98\x80 ls\\u2028 \xef\xbf\xbd\xef\xbf\xbd\xef\xbf\xbd "
+           "\xef\xbf\xbd\xef\xbf\xbd\",\"errorType\":\"T\",\"stackTrace\":[]}";
     CHECK(b.s && strcmp(b.s, want) == 0, "got  %s\nwant %s", b.s ? b.s : "", want);
     u2_sb_free(&b);
     u2_sb_init(&b);
@@ -276,7 +285,7 @@ int main(void) {
     RUN(test_respond_and_keepalive);
     RUN(test_error_bodies);
     RUN(test_api_errors);
-    RUN(test_json_escape);
+    RUN(test_error_body_escaping);
     if (g_srv) fake_stop(g_srv);
     return test_done();
 }
