@@ -187,7 +187,7 @@ bench-engine: all $(BUILD)/bench/bench_engine $(BUILD)/bench/bench_peak $(BUILD)
 # arm64: cross-build into build-arm64/ and run the engine tests under qemu-aarch64, on a CPU without the
 # dot-product extension and on one with it (every kernel set each CPU has runs in each test; the goldens
 # run on the second CPU only for the set the first one lacks). About 7 minutes.
-ARM64_TESTS := test_ops test_kernels test_precision test_threads golden
+ARM64_TESTS := test_ops test_kernels test_precision test_threads test_s8 golden
 QEMU_ARM64  ?= qemu-aarch64-static
 test-arm64: ## cross-build for arm64 and run the engine tests under qemu (cortex-a72, then neoverse-n1)
 	@$(MAKE) --no-print-directory deps

@@ -31,6 +31,9 @@ static const u2_kernels generic_table = {
     .sigmoid = u2_ref_sigmoid,
     .relu = u2_ref_relu,
     .softmax = u2_ref_softmax,
+    .s8_isa = "generic",
+    .s8_conv_scratch = u2_ref_s8_conv_scratch,
+    .s8_conv = u2_ref_s8_conv,
 };
 
 /* ---------------------------------------------------------------- the kernel sets */
@@ -38,25 +41,28 @@ static const u2_kernels generic_table = {
 #if defined(__x86_64__)
 static void install_avx2(u2_kernels *k) {
     u2_install_f32_avx2(k);
-    /* int8: u2_install_s8_avx2(k); */
+    u2_install_s8_avx2(k);
 }
 static void install_avxvnni(u2_kernels *k) {
     u2_install_f32_avx2(k); /* fp32 has nothing to gain from VNNI */
-    /* int8: u2_install_s8_avxvnni(k); */
+    u2_install_s8_avxvnni(k);
 }
 static void install_avx512(u2_kernels *k) {
     u2_install_f32_avx2(k); /* whatever AVX-512 does not reimplement */
     u2_install_f32_avx512(k);
-    /* int8: u2_install_s8_avx512vnni(k); */
+    const unsigned f = u2_cpu_flags(); /* int8: the best this CPU has (VNNI is not part of "avx512") */
+    if (f & U2_CPU_AVX512VNNI) u2_install_s8_avx512vnni(k);
+    else if (f & U2_CPU_AVXVNNI) u2_install_s8_avxvnni(k);
+    else u2_install_s8_avx2(k);
 }
 #elif defined(__aarch64__)
 static void install_neon(u2_kernels *k) {
     u2_install_f32_neon(k);
-    /* int8: u2_install_s8_neon(k); */
+    u2_install_s8_neon(k);
 }
 static void install_neon_dotprod(u2_kernels *k) {
     u2_install_f32_neon(k); /* fp32 has nothing to gain from the dot product */
-    /* int8: u2_install_s8_dotprod(k); */
+    u2_install_s8_dotprod(k);
 }
 #endif
 

@@ -20,6 +20,8 @@ typedef struct {
     u2_resize_args resize;
     const float *a, *b;           /* elementwise inputs */
     float *y;
+    u2_s8conv_args s8;            /* an int8 conv: split by (row group, channel chunk) units */
+    int is_s8;
 } job;
 
 static float *value_ptr(const u2net_ctx *c, uint32_t v) { return c->arena + c->plan.v[v].offset; }
@@ -67,6 +69,12 @@ static void job_run(void *arg, int t, int n) {
     const u2_kernels *k = j->c->k;
     switch (j->op->type) {
     case U2_OP_CONV: {
+        if (j->is_s8) {
+            u2_s8conv_args a = j->s8;
+            a.scratch = j->c->scratch + (size_t)t * j->c->scratch_each;
+            k->s8_conv(&a, (int)b, (int)e);
+            break;
+        }
         u2_conv_args a = j->conv;
         a.scratch = j->c->scratch ? j->c->scratch + (size_t)t * j->c->scratch_each : NULL;
         conv_slices(j, k, &a, b, e);
@@ -126,6 +134,20 @@ static void setup_job(const u2net_ctx *c, const u2_op *op, uint32_t i, job *j) {
     j->units = y->n;
     switch (op->type) {
     case U2_OP_CONV: {
+        if (c->m->tensors[op->weight].dtype == U2_DTYPE_I8) {
+            u2_s8conv_args *a = &j->s8;
+            u2_s8_args_from_op(c->m, op, x->c, x->h, x->w, y->c, y->h, y->w, a);
+            a->x = j->a, a->y = j->y;
+            /* few row groups for the threads (small images): split output channels too */
+            const int groups = u2_s8_groups(y->h), want = 4 * c->n_threads;
+            if (c->n_threads > 1 && groups < want) {
+                const int chunks = (want + groups - 1) / groups;
+                a->oc_chunk = ((y->c + chunks - 1) / chunks + 3) / 4 * 4;
+            }
+            j->is_s8 = 1;
+            j->units = (size_t)u2_s8_units(a);
+            break;
+        }
         u2_conv_args *a = &j->conv;
         a->x = j->a, a->ic = x->c, a->ih = x->h, a->iw = x->w;
         a->y = j->y, a->oc = y->c, a->oh = y->h, a->ow = y->w;

@@ -171,6 +171,8 @@ typedef enum {
     U2_LAYOUT_PLAIN = 0,              /* row-major in the order of the shape (conv: oc, ic, kh, kw) */
     U2_LAYOUT_OC8 = 1,                /* conv weights as the SIMD kernels read them (u2_oc8_index), so a
                                          model maps them and runs without packing (ungrouped convs) */
+    U2_LAYOUT_I8_OC4IC4 = 2,          /* i8 conv weights packed for the int8 kernels (engine/quant.h):
+                                       * (ceil(oc/4), ceil(ic/4), kh*kw, 4 oc, 4 ic), zero-padded */
     U2_LAYOUT_COUNT
 } u2_layout;
 

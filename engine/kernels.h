@@ -13,6 +13,7 @@
 #define U2NET_KERNELS_H
 
 #include "base.h"
+#include "quant.h"
 
 typedef struct {
     const float *x;               /* (ic, ih, iw) */
@@ -49,6 +50,28 @@ typedef struct {
     float scale_h, scale_w;       /* output / input, as ONNX defines it (given scales, or sizes ratio) */
 } u2_resize_args;
 
+/* An int8 conv (engine/quant.h): u8 activations quantized from x with a scale per group of
+ * U2_S8_ROWS output rows, s8 weights packed U2_LAYOUT_I8_OC4IC4 with per-output-channel scales, int32
+ * sums, float epilogue. Work units: (row group g, output channel chunk k) numbered g * n_chunks + k,
+ * n_chunks = ceil(oc / oc_chunk) (u2_s8_units); a unit's result never depends on how units are split. */
+typedef struct u2_s8conv_args {
+    const float *x;               /* (ic, ih, iw), non-negative */
+    int ic, ih, iw;
+    float *y;                     /* (oc, oh, ow) */
+    int oc, oh, ow;
+    const int8_t *w;              /* (ceil(oc/4), ceil(ic/4), kh*kw, 4, 4) packed */
+    const float *wscale;          /* (oc) */
+    const float *b;               /* (oc) or NULL */
+    int kh, kw, sh, sw;
+    int pt, pl, dh, dw;           /* groups are always 1 */
+    int relu;
+    int oc_chunk;                 /* output channels per unit, a multiple of 4 */
+    void *scratch;                /* s8_conv_scratch() bytes, 64-aligned */
+} u2_s8conv_args;
+
+static inline int u2_s8_chunks(const u2_s8conv_args *a) { return (a->oc + a->oc_chunk - 1) / a->oc_chunk; }
+static inline int u2_s8_units(const u2_s8conv_args *a) { return u2_s8_groups(a->oh) * u2_s8_chunks(a); }
+
 typedef struct u2_kernels {
     const char *isa;              /* "generic", "avx2", "avxvnni", "avx512", "neon", "neon-dotprod" */
 
@@ -74,6 +97,13 @@ typedef struct u2_kernels {
     void (*relu)(const float *x, float *y, size_t i0, size_t i1);
     /* Pixels [i0, i1) of x (c, hw): softmax over the c channels of each pixel (channel stride hw). */
     void (*softmax)(const float *x, float *y, int c, size_t hw, size_t i0, size_t i1);
+
+    /* int8 convs (engine/quant.h), chosen by their own probe (e.g. VNNI): results are bit-identical
+     * for every set. Units [u0, u1) (see u2_s8conv_args); per-thread scratch of s8_conv_scratch(a)
+     * bytes (the input rows of one row group, quantized). */
+    const char *s8_isa;           /* "generic", "avx2", "avxvnni", "avx512vnni", "neon", "neondot" */
+    size_t (*s8_conv_scratch)(const u2_s8conv_args *a);
+    void (*s8_conv)(const u2_s8conv_args *a, int u0, int u1);
 } u2_kernels;
 
 /* The table for this process: the best set this CPU runs, or the one $U2NET_ISA names. Fails (with
@@ -104,5 +134,10 @@ void u2_install_f32_avx512(u2_kernels *k);        /* x86/f32_ops_avx512.c: all f
 void u2_install_f32_conv_avx512(u2_kernels *k);   /* x86/f32_conv_avx512.c */
 void u2_install_f32_neon(u2_kernels *k);          /* arm/f32_ops_neon.c: all float32 kernels for NEON */
 void u2_install_f32_conv_neon(u2_kernels *k);     /* arm/f32_conv_neon.c */
+void u2_install_s8_avx512vnni(u2_kernels *k);     /* x86/s8_conv_avx512.c: int8 conv, AVX-512 VNNI */
+void u2_install_s8_avxvnni(u2_kernels *k);        /* x86/s8_conv_avxvnni.c: int8 conv, AVX-VNNI (ymm) */
+void u2_install_s8_avx2(u2_kernels *k);           /* x86/s8_conv_avx2.c: int8 conv, AVX2 (VPMADDWD) */
+void u2_install_s8_neon(u2_kernels *k);           /* arm/s8_conv_neon.c: int8 conv, NEON (SMULL/SADALP) */
+void u2_install_s8_dotprod(u2_kernels *k);        /* arm/s8_conv_dotprod.c: int8 conv, NEON SDOT */
 
 #endif /* U2NET_KERNELS_H */

@@ -4,6 +4,7 @@
 #include "model.h"
 
 #include "kernels.h"
+#include "quant.h"
 #include "mem.h"
 
 #include <errno.h>
@@ -226,7 +227,15 @@ static u2net_status read_tensors(u2net_model *m, uint64_t table, uint64_t data_o
         size_t bytes = 0;
         char shape[64];
         u2_format_shape(shape, sizeof shape, t->shape, t->ndim);
-        if (!u2_mul_ok(n, dtype_size(t->dtype), &bytes) || bytes != t->size)
+        if (t->layout == U2_LAYOUT_I8_OC4IC4) { /* packed int8 conv weights: padded to blocks of 4 x 4 */
+            if (t->dtype != U2_DTYPE_I8 || t->ndim != 4)
+                return u2_fail(U2NET_ERR_FORMAT, "tensor '%s': layout %u is for 4-d i8 conv weights, not %s %s", t->name,
+                               t->layout, dtype_name(t->dtype), shape);
+            bytes = u2_s8_packed_size(t->shape[0], t->shape[1], t->shape[2], t->shape[3]);
+            if (!bytes || bytes != t->size)
+                return u2_fail(U2NET_ERR_FORMAT, "tensor '%s': packed i8 %s needs %zu bytes, the table says %llu", t->name,
+                               shape, bytes, (unsigned long long)t->size);
+        } else if (!u2_mul_ok(n, dtype_size(t->dtype), &bytes) || bytes != t->size)
             return u2_fail(U2NET_ERR_FORMAT, "tensor '%s': %s %s needs %zu bytes, the table says %llu", t->name,
                            dtype_name(t->dtype), shape, bytes, (unsigned long long)t->size);
         if (t->offset % U2_ALIGN != 0)
@@ -240,7 +249,16 @@ static u2net_status read_tensors(u2net_model *m, uint64_t table, uint64_t data_o
         t->data = m->base + data_offset + t->offset;
         m->n_params += n;
     }
-    /* per-output-channel scales of int8 tensors */
+    /* per-output-channel scales of int8 tensors (not counted as parameters) */
+    uint8_t *is_scale = u2_calloc(m->n_tensors ? m->n_tensors : 1, 1);
+    if (!is_scale) return u2_fail(U2NET_ERR_NOMEM, "out of memory for %u tensor flags", m->n_tensors);
+    for (uint32_t i = 0; i < m->n_tensors; i++) {
+        const u2_tensor *t = &m->tensors[i];
+        if (t->dtype == U2_DTYPE_I8 && t->scales < m->n_tensors) is_scale[t->scales] = 1;
+    }
+    for (uint32_t i = 0; i < m->n_tensors; i++)
+        if (is_scale[i]) m->n_params -= m->tensors[i].n_elems;
+    u2_free(is_scale);
     for (uint32_t i = 0; i < m->n_tensors; i++) {
         u2_tensor *t = &m->tensors[i];
         if (t->dtype != U2_DTYPE_I8) {
@@ -367,7 +385,7 @@ static u2net_status prepare_kernels(u2net_model *m, const u2_kernels *k) {
         return u2_fail(U2NET_ERR_NOMEM, "out of memory for %u kernel slots", m->n_ops);
     for (uint32_t i = 0; i < m->n_ops; i++) {
         const u2_op *op = &m->ops[i];
-        if (op->type != U2_OP_CONV) continue;
+        if (op->type != U2_OP_CONV || m->tensors[op->weight].dtype == U2_DTYPE_I8) continue; /* int8: used as stored */
         const u2_tensor *wt = &m->tensors[op->weight];
         float **own = &m->owned[2 * i];
         U2_TRY(f32_view(wt, own, &m->conv_w[i]));
@@ -424,6 +442,7 @@ void u2net_model_free(u2net_model *m) {
     u2_free(m->values);
     u2_free(m->operands);
     u2_free(m->tensors);
+    u2_free(m->nonneg);
     if (m->mapped) munmap((void *)m->base, m->size);
     u2_free(m);
 }
@@ -447,6 +466,7 @@ static u2net_status model_open(const uint8_t *base, size_t size, int mapped, con
     if (s == U2NET_OK) s = read_operands(m, off[2]);
     if (s == U2NET_OK) s = read_ops(m, off[0]);
     if (s == U2NET_OK) s = u2_model_check_graph(m);
+    if (s == U2NET_OK) s = u2_model_check_s8(m);
     if (s == U2NET_OK) s = prepare_kernels(m, k);
     if (s != U2NET_OK) {
         u2net_model_free(m); /* not mapped yet: the caller unmaps */

@@ -73,6 +73,10 @@ struct u2net_model {
     char md5_hex[33], sha256_hex[65];
     uint64_t n_params;
 
+    /* int8 (engine/quant.c, filled at load) */
+    uint8_t *nonneg;              /* (n_values) 1: every element is >= 0, proved from the graph */
+    uint32_t n_s8;                /* convs with int8 weights */
+
     const struct u2_kernels *kernels; /* the table the packed weights below were made for */
     void **packed;                /* (n_ops) what kernels->conv_prepare made for a conv, else NULL */
     const float **conv_w;         /* (n_ops) a conv's float32 weights (oc, ic/g, kh, kw) for kernels that
@@ -90,6 +94,19 @@ u2net_status u2_model_load_memory_isa(const void *data, size_t size, const char 
 
 /* Graph and shape checks on decoded tables (model_graph.c). */
 u2net_status u2_model_check_graph(u2net_model *m);
+
+/* int8 checks (quant.c), after u2_model_check_graph: which values are non-negative; every int8 conv
+ * reads one and has an f32 bias. */
+u2net_status u2_model_check_s8(u2net_model *m);
+/* The weight of an int8 conv: packed layout, shape [oc, ic, kh, kw], groups 1, few enough terms. */
+u2net_status u2_check_s8_weight(const u2net_model *m, const u2_op *op, uint32_t ic, uint32_t oc);
+/* The parts of an int8 conv's kernel arguments that come from the model (weights, scales, bias,
+ * parameters) plus the given shapes; activations, scratch and ymax are left NULL. */
+struct u2_s8conv_args;
+void u2_s8_args_from_op(const u2net_model *m, const u2_op *op, int ic, int ih, int iw, int oc, int oh, int ow,
+                        struct u2_s8conv_args *a);
+/* Is the output of op non-negative, given which of its inputs are? (also used by the converter) */
+int u2_op_nonneg(u2_op_type type, uint32_t flags, const uint8_t *in_nonneg, uint32_t n_inputs);
 
 /* "[64, 16, 3, 3]" */
 void u2_format_shape(char *buf, size_t n, const uint32_t *shape, uint32_t ndim);

@@ -41,7 +41,8 @@ static u2net_status check_conv(const u2net_model *m, const u2_op *op, uint32_t i
         BAD("conv '%s': %d groups do not divide %u input and %u output channels", op->name, g, ic, oc);
     if (op->weight >= m->n_tensors) BAD("conv '%s' has no weight tensor", op->name);
     const uint32_t wshape[4] = {oc, ic / (uint32_t)g, (uint32_t)p[U2_CONV_KH], (uint32_t)p[U2_CONV_KW]};
-    U2_TRY(check_tensor(m, op, "weight", op->weight, wshape, 4));
+    if (m->tensors[op->weight].dtype == U2_DTYPE_I8) U2_TRY(u2_check_s8_weight(m, op, ic, oc));
+    else U2_TRY(check_tensor(m, op, "weight", op->weight, wshape, 4));
     if (m->tensors[op->weight].layout == U2_LAYOUT_OC8 && g != 1)
         BAD("conv '%s': weight '%s' is in the packed layout, which is for ungrouped convs only (%d groups)", op->name,
             m->tensors[op->weight].name, g);

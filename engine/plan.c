@@ -266,14 +266,25 @@ uint64_t u2_plan_op_macs(const u2net_model *m, const u2_plan *p, uint32_t i) {
            (uint64_t)op->p[U2_CONV_KW];
 }
 
-static size_t conv_scratch(const u2net_model *m, const u2_plan *p) {
+/* Per-thread scratch: the most any conv's kernel asks for (a request past 1/1024 of the address space
+ * is a hostile or broken model, not something to allocate). */
+static u2net_status conv_scratch(const u2net_model *m, u2_plan *p) {
     const u2_kernels *k = m->kernels;
     size_t most = 0;
-    if (!k->conv_scratch) return 0;
     for (uint32_t i = 0; i < m->n_ops; i++) {
         const u2_op *op = &m->ops[i];
         if (op->type != U2_OP_CONV) continue;
         const u2_plan_value *x = &p->v[op->inputs[0]], *y = &p->v[op->output];
+        if (m->tensors[op->weight].dtype == U2_DTYPE_I8) { /* int8: the kernel's quantized input rows */
+            u2_s8conv_args a;
+            u2_s8_args_from_op(m, op, x->c, x->h, x->w, y->c, y->h, y->w, &a);
+            size_t s = k->s8_conv_scratch(&a);
+            if (s > SIZE_MAX / 1024)
+                return u2_fail(U2NET_ERR_LIMIT, "conv '%s' at input %dx%d needs too much kernel scratch", op->name, p->h, p->w);
+            if (s > most) most = s;
+            continue;
+        }
+        if (!k->conv_scratch) continue;
         u2_conv_args a = {0};
         a.ic = x->c, a.ih = x->h, a.iw = x->w, a.oc = y->c, a.oh = y->h, a.ow = y->w;
         a.kh = op->p[U2_CONV_KH], a.kw = op->p[U2_CONV_KW], a.sh = op->p[U2_CONV_SH], a.sw = op->p[U2_CONV_SW];
@@ -282,7 +293,8 @@ static size_t conv_scratch(const u2net_model *m, const u2_plan *p) {
         size_t s = k->conv_scratch(&a);
         if (s > most) most = s;
     }
-    return most;
+    p->scratch_bytes = most;
+    return U2NET_OK;
 }
 
 void u2_plan_free(u2_plan *p) {
@@ -308,6 +320,7 @@ u2net_status u2_plan_build(const u2net_model *m, int h, int w, u2_plan *p) {
     for (uint32_t v = 0; v < m->n_values; v++)
         p->naive_floats += (p->v[v].n + ALIGN_FLOATS - 1) / ALIGN_FLOATS * ALIGN_FLOATS;
     for (uint32_t i = 0; i < m->n_ops; i++) p->macs += u2_plan_op_macs(m, p, i);
-    p->scratch_bytes = conv_scratch(m, p);
-    return U2NET_OK;
+    s = conv_scratch(m, p);
+    if (s != U2NET_OK) u2_plan_free(p);
+    return s;
 }

@@ -171,6 +171,7 @@ typedef struct {
 /* Fills *out (always). Fails when $U2NET_ISA names a set this build or CPU lacks (models would not
  * load; chosen is then "generic") or when $U2NET_THREADS is not a number in 1..1024. */
 u2net_status u2net_get_cpu_info(u2net_cpu_info *out);
+
 /* ---------------------------------------------------------------- remove: image bytes in, PNG bytes out */
 
 /* The whole of rembg's remove() in one call, for the CLI and the Lambda runtime alike:

@@ -4,7 +4,11 @@
  * result to the writer. Anything it cannot represent fails naming the op type and the node. */
 #include "convert.h"
 
+#include "quant.h"
+#include "quantize.h"
+
 #include <math.h>
+#include <stdlib.h>
 
 /* ---------------------------------------------------------------- options */
 
@@ -18,6 +22,9 @@ u2w_options u2w_default_options(void) {
     o.pixel_div = 255.0f;
     o.mask_output = 0;
     o.output_kind = U2_OUTPUT_PROB;
+    o.precision = U2W_PRECISION_FP32;
+    o.s8_min_oc = 4;
+    o.report = NULL;
     return o;
 }
 
@@ -35,8 +42,6 @@ u2net_status u2w_check_options(const u2w_options *o) {
     if (o->mask_output < 0) return u2_fail(U2NET_ERR_ARG, "mask output %d is negative", o->mask_output);
     if (o->precision < 0 || o->precision >= U2W_PRECISION_COUNT)
         return u2_fail(U2NET_ERR_ARG, "precision %d unknown", o->precision);
-    if (o->precision == U2W_PRECISION_INT8) /* hook for the int8 path: store_weight() below */
-        return u2_fail(U2NET_ERR_UNSUPPORTED, "precision int8 is not in this build yet");
     return U2NET_OK;
 }
 
@@ -70,7 +75,7 @@ static u2net_status store_weight(cv *c, const u2w_options *o, const float *w, si
     t->data = w;
     t->size = n * sizeof(float);
     if (o->precision == U2W_PRECISION_FP32) return U2NET_OK;
-    /* U2W_PRECISION_FP16 (check_options refused the rest) */
+    /* U2W_PRECISION_FP16 (int8 weights go through store_s8_weight) */
     uint8_t *h = u2w_alloc(c->a, n ? n : 1, 2);
     if (!h) return u2_fail(U2NET_ERR_NOMEM, "out of memory storing '%.*s' as float16", U2W_STR(t->name));
     double err2 = 0, ref2 = 0, worst = 0;
@@ -93,7 +98,7 @@ static u2net_status store_weight(cv *c, const u2w_options *o, const float *w, si
     if (o->report) {
         char name[256];
         snprintf(name, sizeof name, "%.*s", U2W_STR(t->name));
-        const u2w_tensor_error e = {name, "f16", n, worst, ref2 > 0 ? sqrt(err2 / ref2) : 0};
+        const u2w_tensor_error e = {name, "f16", n, worst, ref2 > 0 ? sqrt(err2 / ref2) : 0, NULL};
         o->report(o->report_user, &e);
     }
     return U2NET_OK;
@@ -484,6 +489,75 @@ static u2net_status setup(cv *c, const u2w_options *opt, uint32_t *in_h, uint32_
     return U2NET_OK;
 }
 
+/* ---------------------------------------------------------------- int8 */
+
+/* Is op number k (as `u2net-weights info` numbers them) in the list "i,j-k,..." (NULL: no)? */
+static int in_index_list(const char *list, uint32_t k) {
+    for (const char *p = list; p && *p;) {
+        char *end;
+        const unsigned long a = strtoul(p, &end, 10);
+        unsigned long b = a;
+        if (*end == '-') b = strtoul(end + 1, &end, 10);
+        if (k >= a && k <= b) return 1;
+        p = *end == ',' ? end + 1 : NULL;
+    }
+    return 0;
+}
+
+/* Why a conv (op number k) stays float under --precision int8, or NULL if it can be int8.
+ * nonneg: per value. */
+static const char *s8_refusal(const cop *op, uint32_t k, const uint8_t *nonneg, const u2w_options *opt) {
+    if (opt->precision != U2W_PRECISION_INT8) return "fp32 requested";
+    if (in_index_list(opt->s8_keep, k)) return "--keep-float";
+    if (!nonneg[op->inputs[0]]) return "its input may be negative";
+    if (op->p[U2_CONV_GROUPS] != 1) return "grouped";
+    if ((uint64_t)op->wshape[1] * op->wshape[2] * op->wshape[3] > U2_S8_MAX_TERMS) return "too many terms for an int32 sum";
+    if ((int64_t)op->wshape[0] < opt->s8_min_oc) return "few output channels (a side output)";
+    return NULL;
+}
+
+static void report_kept(const u2w_options *opt, const cop *op, const char *why) {
+    if (!opt->report) return;
+    char name[256];
+    snprintf(name, sizeof name, "%.*s", U2W_STR(op->wname));
+    const size_t n = (size_t)op->wshape[0] * op->wshape[1] * op->wshape[2] * op->wshape[3];
+    const u2w_tensor_error e = {name, "f32", n, 0, 0, why};
+    opt->report(opt->report_user, &e);
+}
+
+/* An int8 conv weight into t (packed, U2_LAYOUT_I8_OC4IC4) and its per-output-channel scales into ts. */
+static u2net_status store_s8_weight(cv *c, const u2w_options *opt, const cop *op, u2w_tensor *t, u2w_tensor *ts) {
+    int8_t *q;
+    float *sc;
+    u2w_qerr qe;
+    U2_TRY(u2w_quantize_conv(c->a, op->w, op->wshape, &q, &t->size, &sc, &qe));
+    t->dtype = U2_DTYPE_I8;
+    t->layout = U2_LAYOUT_I8_OC4IC4;
+    t->data = q;
+    char *nm = u2w_alloc(c->a, op->wname.n + 7, 1);
+    if (!nm) return u2_fail(U2NET_ERR_NOMEM, "out of memory naming a scale tensor");
+    memcpy(nm, op->wname.p, op->wname.n);
+    memcpy(nm + op->wname.n, ".scale", 7);
+    ts->name.p = nm, ts->name.n = op->wname.n + 6;
+    ts->dtype = U2_DTYPE_F32;
+    ts->layout = U2_LAYOUT_PLAIN;
+    ts->ndim = 1;
+    ts->shape[0] = op->wshape[0];
+    ts->scales = U2_NONE;
+    ts->data = sc;
+    ts->size = (size_t)op->wshape[0] * sizeof(float);
+    c->st->lowered++;
+    if (qe.max_abs > c->st->lowered_max_abs) c->st->lowered_max_abs = qe.max_abs;
+    if (opt->report) {
+        char name[256];
+        snprintf(name, sizeof name, "%.*s", U2W_STR(op->wname));
+        const size_t n = (size_t)op->wshape[0] * op->wshape[1] * op->wshape[2] * op->wshape[3];
+        const u2w_tensor_error e = {name, "i8", n, qe.max_abs, qe.rel_rms, NULL};
+        opt->report(opt->report_user, &e);
+    }
+    return U2NET_OK;
+}
+
 /* ---------------------------------------------------------------- building the file */
 
 static u2net_status build_graph(cv *c, const u2w_options *opt, uint32_t in_h, uint32_t in_w, u2w_graph *g) {
@@ -524,6 +598,19 @@ static u2net_status build_graph(cv *c, const u2w_options *opt, uint32_t in_h, ui
         nopd += op->n_inputs;
         nt += op->type == U2_OP_CONV ? 1 + (op->b != NULL) : 0;
     }
+    /* int8: non-negative values, proved op by op (the engine proves it again at load) */
+    uint32_t nlive = 0; /* op numbers in the model file (what --keep-float names) */
+    uint8_t *nonneg = u2w_alloc(c->a, c->n_vals, 1);
+    if (!nonneg) return u2_fail(U2NET_ERR_NOMEM, "out of memory building the model");
+    for (uint32_t i = 0; i < c->n_ops; i++) {
+        const cop *op = &c->ops[i];
+        uint8_t in[2] = {nonneg[op->inputs[0]], 1};
+        for (uint32_t k = 0; k < op->n_inputs; k++) in[1] = in[1] && nonneg[op->inputs[k]];
+        nonneg[op->output] = (uint8_t)u2_op_nonneg(op->type, op->flags, in, op->n_inputs > 1 ? 2 : 1);
+        if (!live[op->output]) continue;
+        if (op->type == U2_OP_CONV && !s8_refusal(op, nlive, nonneg, opt)) nt++; /* + scales */
+        nlive++;
+    }
     g->ops = u2w_alloc(c->a, nops ? nops : 1, sizeof *g->ops);
     g->values = u2w_alloc(c->a, nv, sizeof *g->values);
     g->operands = u2w_alloc(c->a, (size_t)nopd + om->n_outputs, sizeof *g->operands);
@@ -555,9 +642,24 @@ static u2net_status build_graph(cv *c, const u2w_options *opt, uint32_t in_h, ui
         t->scales = U2_NONE;
         const size_t nw = (size_t)op->wshape[0] * op->wshape[1] * op->wshape[2] * op->wshape[3];
         const float *w = op->w;
-        U2_TRY(order_weight(c, opt, op, &w, t));
-        U2_TRY(store_weight(c, opt, w, nw, t));
         if (c->st) c->st->params += nw;
+        const char *why = s8_refusal(op, g->n_ops - 1, nonneg, opt);
+        if (opt->precision == U2W_PRECISION_INT8 && c->st) {
+            if (why) c->st->f32_convs++;
+            else c->st->s8_convs++;
+        }
+        if (opt->precision == U2W_PRECISION_INT8 && !why) { /* int8 weights (packed) + their scales next */
+            t->scales = g->n_tensors;
+            U2_TRY(store_s8_weight(c, opt, op, t, &g->tensors[g->n_tensors++]));
+        } else {
+            u2w_options o32 = *opt;
+            if (o32.precision == U2W_PRECISION_INT8) {
+                o32.precision = U2W_PRECISION_FP32;
+                report_kept(opt, op, why);
+            }
+            U2_TRY(order_weight(c, &o32, op, &w, t));
+            U2_TRY(store_weight(c, &o32, w, nw, t));
+        }
         if (op->b) {
             t = &g->tensors[g->n_tensors];
             o->bias = g->n_tensors++;

@@ -181,6 +181,11 @@ u2net_status u2w_convert_pth(const u2_pth_state_dict *sd, const u2w_arch_cfg *cf
     *out_len = 0;
     u2w_options opt = opt_in ? *opt_in : u2w_default_options();
     U2_TRY(u2w_check_options(&opt));
+    /* the checkpoint path builds its graph elsewhere and writes float32 plain weights only: refuse rather
+     * than silently ignore the request */
+    if (opt.precision != U2W_PRECISION_FP32)
+        return u2_fail(U2NET_ERR_UNSUPPORTED, "--precision fp16/int8 is not implemented for PyTorch checkpoints; convert "
+                                              "the checkpoint to fp32 here, or export it to ONNX and convert that");
     u2w_stats local;
     u2w_stats *st = stats ? stats : &local;
     memset(st, 0, sizeof *st);

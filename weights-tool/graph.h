@@ -27,7 +27,8 @@ typedef struct {
 typedef struct {
     u2w_str name;
     u2_dtype dtype;
-    u2_layout layout;                 /* U2_LAYOUT_PLAIN (0) or U2_LAYOUT_OC8 for conv weights */
+    u2_layout layout;                 /* U2_LAYOUT_PLAIN (0), U2_LAYOUT_OC8 (f32/f16 conv weights) or
+                                         U2_LAYOUT_I8_OC4IC4 (int8 conv weights) */
     uint32_t ndim;
     uint32_t shape[4];
     uint32_t scales;                  /* U2_NONE unless int8 */

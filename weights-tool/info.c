@@ -25,10 +25,13 @@ static void describe(char *b, size_t n, const u2net_model *m, const u2_op *op) {
     const int32_t *p = op->p;
     static const char *coord[] = {"half_pixel", "pytorch_half_pixel", "align_corners", "asymmetric"};
     switch (op->type) {
-    case U2_OP_CONV:
-        snprintf(b, n, "%dx%d s%d p%d d%d%s%s", p[U2_CONV_KH], p[U2_CONV_KW], p[U2_CONV_SH], p[U2_CONV_PAD_T],
-                 p[U2_CONV_DH], p[U2_CONV_GROUPS] > 1 ? " grouped" : "", (op->flags & U2_OPF_RELU) ? " +relu" : "");
+    case U2_OP_CONV: { /* ... and the precision of its weights */
+        const u2_dtype t = m->tensors[op->weight].dtype;
+        snprintf(b, n, "%dx%d s%d p%d d%d%s%s %s", p[U2_CONV_KH], p[U2_CONV_KW], p[U2_CONV_SH], p[U2_CONV_PAD_T],
+                 p[U2_CONV_DH], p[U2_CONV_GROUPS] > 1 ? " grouped" : "", (op->flags & U2_OPF_RELU) ? " +relu" : "",
+                 t == U2_DTYPE_I8 ? "i8" : t == U2_DTYPE_F16 ? "f16" : "f32");
         break;
+    }
     case U2_OP_MAXPOOL:
         snprintf(b, n, "%dx%d s%d%s", p[U2_POOL_KH], p[U2_POOL_KW], p[U2_POOL_SH], p[U2_POOL_CEIL] ? " ceil" : "");
         break;
@@ -47,6 +50,27 @@ static void describe(char *b, size_t n, const u2net_model *m, const u2_op *op) {
     case U2_OP_ADD: snprintf(b, n, "%s", (op->flags & U2_OPF_RELU) ? "+relu" : ""); break;
     default: b[0] = 0; break;
     }
+}
+
+/* int8 models: how much of the work is int8, and which convs stay float32 and why. */
+static void s8_summary(FILE *f, const u2net_model *m, const u2_plan *p, int h, int w) {
+    uint64_t macs8 = 0;
+    uint32_t convs = 0;
+    for (uint32_t i = 0; i < m->n_ops; i++) {
+        if (m->ops[i].type != U2_OP_CONV) continue;
+        convs++;
+        if (m->tensors[m->ops[i].weight].dtype == U2_DTYPE_I8) macs8 += u2_plan_op_macs(m, p, i);
+    }
+    fprintf(f, "int8: %u of %u convs, %.1f%% of the MACs at %dx%d (u8 activations x s8 weights, a scale per 4 rows)\n",
+            m->n_s8, convs, p->macs ? 100.0 * (double)macs8 / (double)p->macs : 0.0, h, w);
+    fprintf(f, "float32 convs:");
+    for (uint32_t i = 0; i < m->n_ops; i++) {
+        const u2_op *op = &m->ops[i];
+        if (op->type != U2_OP_CONV || m->tensors[op->weight].dtype == U2_DTYPE_I8) continue;
+        fprintf(f, " '%s' (%s)", op->name,
+                !m->nonneg[op->inputs[0]] ? "its input may be negative" : "kept float by the converter");
+    }
+    fprintf(f, "\n");
 }
 
 u2net_status u2w_info(FILE *f, const u2net_model *m, int h, int w) {
@@ -88,6 +112,7 @@ u2net_status u2w_info(FILE *f, const u2net_model *m, int h, int w) {
     fprintf(f, "\npeak activation memory at %dx%d: %.1f MiB (%s bytes; one buffer per value would need %.1f MiB)\n", h, w,
             (double)p.arena_floats * 4 / 1048576.0, grouped(g2, sizeof g2, (uint64_t)p.arena_floats * 4),
             (double)p.naive_floats * 4 / 1048576.0);
+    if (m->n_s8) s8_summary(f, m, &p, h, w);
     u2_plan_free(&p);
     if (have320) u2_plan_free(&p320);
     return U2NET_OK;

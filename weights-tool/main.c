@@ -3,7 +3,7 @@
  *
  *   u2net-weights convert IN.onnx|IN.pth -o OUT.u2n [--preset NAME] [--arch u2net|u2netp|isnet] [--name NAME]
  *                 [--size HxW] [--mean R,G,B] [--std R,G,B] [--pixel-div D] [--mask-output K]
- *                 [--precision fp32|fp16] [--plain-weights]
+ *                 [--precision fp32|fp16|int8] [--keep-float LIST] [--plain-weights]
  *   u2net-weights info FILE.u2n [--size HxW]
  *   u2net-weights presets
  *
@@ -24,7 +24,7 @@ static int usage(void) {
     fprintf(stderr,
             "usage: u2net-weights convert IN.onnx|IN.pth -o OUT.u2n [--preset NAME] [--arch u2net|u2netp|isnet]\n"
             "                     [--name NAME] [--size HxW] [--mean R,G,B] [--std R,G,B] [--pixel-div D] [--mask-output K]\n"
-            "                     [--precision fp32|fp16] [--plain-weights]\n"
+            "                     [--precision fp32|fp16|int8] [--keep-float LIST] [--plain-weights]\n"
             "       u2net-weights info FILE.u2n [--size HxW]\n"
             "       u2net-weights presets\n"
             "A file whose MD5 is a known model's (u2net-weights presets) gets that model's input size and\n"
@@ -32,9 +32,11 @@ static int usage(void) {
             "rembg's U²-Net family, 320x320 (or the ONNX input's fixed size), mean 0.485,0.456,0.406, std\n"
             "0.229,0.224,0.225, pixels divided by the image's max (--pixel-div D divides by D instead).\n"
             "A .pth is a state dict of the original U²-Net, U²-NetP or ISNet code; --arch overrides the detection.\n"
-            "--precision (ONNX input): how conv weights are stored (fp32 default; fp16 halves the file, computed in\n"
-            "fp32; each tensor's error is printed). --plain-weights: conv weights in [oc, ic, kh, kw] order instead\n"
-            "of the order the SIMD kernels read in place (for builds that predate it).\n");
+            "--precision: how conv weights are stored (fp32 default; fp16 halves the file, computed in fp32; int8:\n"
+            "per-output-channel int8 weights, u8 activations, docs/quantization.md; each tensor's error is printed).\n"
+            "--keep-float I,J-K: with int8, the convs among ops number I and J..K (as `info` numbers them) stay float32.\n"
+            "--plain-weights: conv weights in [oc, ic, kh, kw] order instead of the order the SIMD kernels read in\n"
+            "place (for builds that predate it).\n");
     return 2;
 }
 
@@ -72,28 +74,32 @@ static int read_file(const char *path, uint8_t **buf, size_t *len) {
     return 0;
 }
 
-/* --precision NAME -> u2w_precision; -1 if unknown. The int8 path adds "int8" here and in the converter. */
+/* ---------------------------------------------------------------- convert */
+
+/* --precision NAME -> u2w_precision; -1 if unknown. */
 static int parse_precision(const char *s) {
     if (!strcmp(s, "fp32")) return U2W_PRECISION_FP32;
     if (!strcmp(s, "fp16")) return U2W_PRECISION_FP16;
+    if (!strcmp(s, "int8")) return U2W_PRECISION_INT8;
     return -1;
 }
 
-/* One line per tensor stored below float32. */
+/* One line per tensor stored below float32 (with int8, also one per conv kept float32 and why). */
 static void report_tensor(void *user, const u2w_tensor_error *e) {
     (void)user;
-    fprintf(stderr, "  %-4s %-48s %10zu weights  max abs error %.3g  relative rms %.3g\n", e->dtype, e->name, e->n,
-            e->max_abs, e->rel_rms);
+    if (e->kept)
+        fprintf(stderr, "  %-4s %-48s %10zu weights  kept float32: %s\n", e->dtype, e->name, e->n, e->kept);
+    else
+        fprintf(stderr, "  %-4s %-48s %10zu weights  max abs error %.3g  relative rms %.3g\n", e->dtype, e->name, e->n,
+                e->max_abs, e->rel_rms);
 }
-
-/* ---------------------------------------------------------------- convert */
 
 typedef struct { /* what the command line set explicitly */
     int size, mean, std, pixel_div, mask_output;
+    int precision, plain_weights;      /* not part of a preset: always applied */
+    const char *keep_float;
     int h, w, mask;
     float m[3], s[3], div;
-    int precision;     /* u2w_precision (0: fp32, the default) */
-    int plain_weights;
 } explicit_opts;
 
 static void apply_explicit(const explicit_opts *e, u2w_options *o) {
@@ -104,6 +110,7 @@ static void apply_explicit(const explicit_opts *e, u2w_options *o) {
     if (e->mask_output) o->mask_output = e->mask;
     o->precision = e->precision;
     o->plain_weights = e->plain_weights;
+    o->s8_keep = e->keep_float;
 }
 
 /* The preset a checkpoint gets when its MD5 is unknown: its family's. */
@@ -130,12 +137,13 @@ static int cmd_convert(int argc, char **argv) {
         else if (!strcmp(a, "--std") && v) ok = e.std = parse_triple(v, e.s);
         else if (!strcmp(a, "--pixel-div") && v) ok = e.pixel_div = parse_float(v, &e.div);
         else if (!strcmp(a, "--mask-output") && v) e.mask = atoi(v), e.mask_output = 1;
+        else if (!strcmp(a, "--keep-float") && v) e.keep_float = v;
         else if (!strcmp(a, "--plain-weights")) {
             e.plain_weights = 1;
             continue;
         } else if (!strcmp(a, "--precision") && v) {
             if ((e.precision = parse_precision(v)) < 0) {
-                fprintf(stderr, "u2net-weights: --precision '%s': expected fp32 or fp16\n", v);
+                fprintf(stderr, "u2net-weights: --precision '%s': expected fp32, fp16 or int8\n", v);
                 return 2;
             }
         }
@@ -237,6 +245,12 @@ static int cmd_convert(int argc, char **argv) {
                 "%zu float16 tensors widened, %zu quantized weights dequantized; %llu parameters; %zu bytes\n",
                 out, st.onnx_nodes, st.ops, st.bn_folded, st.relu_fused, st.folded, st.f16_tensors, st.dequantized,
                 (unsigned long long)st.params, model_len);
+    if (st.lowered)
+        fprintf(stderr, "%zu weight tensors stored as %s; largest error %.3g\n", st.lowered,
+                o.precision == U2W_PRECISION_FP16 ? "float16" : o.precision == U2W_PRECISION_INT8 ? "int8" : "?",
+                st.lowered_max_abs);
+    if (o.precision == U2W_PRECISION_INT8)
+        fprintf(stderr, "int8: %zu convs int8, %zu kept float32\n", st.s8_convs, st.f32_convs);
     char size[48] = "the ONNX input's size or 320x320";
     if (o.input_h) snprintf(size, sizeof size, "%dx%d", o.input_h, o.input_w);
     fprintf(stderr, "%s: preset %s%s; %s, pixels / %s, mean %g,%g,%g, std %g,%g,%g%s\n", out,
@@ -245,9 +259,6 @@ static int cmd_convert(int argc, char **argv) {
             size, o.scale_by_max ? "image max" : (snprintf(name, sizeof name, "%g", (double)o.pixel_div), name),
             (double)o.mean[0], (double)o.mean[1], (double)o.mean[2], (double)o.std[0], (double)o.std[1], (double)o.std[2],
             (e.size || e.mean || e.std || e.pixel_div) ? " (with explicit options)" : "");
-    if (st.lowered)
-        fprintf(stderr, "%zu weight tensors stored as %s; largest error %.3g\n", st.lowered,
-                o.precision == U2W_PRECISION_FP16 ? "float16" : "?", st.lowered_max_abs);
     return 0;
 }
 

@@ -14,7 +14,8 @@
 typedef enum {
     U2W_PRECISION_FP32 = 0,    /* as converted */
     U2W_PRECISION_FP16 = 1,    /* IEEE binary16, round to nearest even; computed in float32 */
-    U2W_PRECISION_INT8 = 2,    /* per-output-channel symmetric int8 (the int8 path; not in this build yet) */
+    U2W_PRECISION_INT8 = 2,    /* per-output-channel symmetric int8 where the input is provably >= 0
+                                  (docs/quantization.md); the other convs stay float32 */
     U2W_PRECISION_COUNT
 } u2w_precision;
 
@@ -25,6 +26,7 @@ typedef struct {
     size_t n;                  /* elements */
     double max_abs;            /* largest |stored - float32| */
     double rel_rms;            /* sqrt(sum (stored - float32)^2 / sum float32^2) */
+    const char *kept;          /* int8: why this conv's weight stays float32 (dtype "f32"), else NULL */
 } u2w_tensor_error;
 
 typedef struct {
@@ -39,7 +41,10 @@ typedef struct {
     int plain_weights;         /* 1: conv weights in the plain [oc, ic, kh, kw] order (readable by builds
                                   before U2_LAYOUT_OC8); 0: ungrouped stride-1 convs packed as the SIMD
                                   kernels read them, so a model maps them in place */
-    /* Called for every tensor stored below float32 (NULL: not called). */
+    int s8_min_oc;             /* int8: convs with fewer output channels stay float (side outputs) */
+    const char *s8_keep;       /* int8: convs kept float by op number (`info`'s #), "i,j-k" (NULL: none) */
+    /* Called for every tensor stored below float32, and with int8 for every conv kept float (NULL: not
+     * called). */
     void (*report)(void *user, const u2w_tensor_error *e);
     void *report_user;
 } u2w_options;
@@ -52,9 +57,10 @@ typedef struct {
     size_t relu_fused;         /* Relu nodes fused into their Conv or Add */
     size_t folded;             /* shape arithmetic, Constant, Cast, Identity, Dropout nodes that disappeared */
     size_t f16_tensors;        /* weights stored as float16 in the ONNX file (widened to float32) */
+    size_t dequantized;        /* ConvInteger weights dequantized to float32 (dynamic-quantized files) */
     size_t lowered;            /* tensors written below float32 (--precision) */
     double lowered_max_abs;    /* the largest error among them */
-    size_t dequantized;        /* ConvInteger weights dequantized to float32 (dynamic-quantized files) */
+    size_t s8_convs, f32_convs; /* with --precision int8: convs stored as int8 / kept float */
     uint64_t params;
     /* .pth conversions */
     const char *arch;          /* "u2net", "u2netp", "isnet" (static string) */

@@ -19,6 +19,9 @@ void u2_ref_softmax(const float *x, float *y, int c, size_t hw, size_t i0, size_
 /* Linear resize along one axis: output position x reads source positions i0, i1 with weight t on i1
  * (resize.c; faster resize kernels use it so that they compute the very same coordinates). */
 void u2_resize_linear_taps(int coord, int x, float scale, int in, int out, int *i0, int *i1, float *t);
+/* int8 conv (engine/quant.h): units [u0, u1) (kernels.h); the specification of every int8 kernel. */
+size_t u2_ref_s8_conv_scratch(const u2_s8conv_args *a);
+void u2_ref_s8_conv(const u2_s8conv_args *a, int u0, int u1);
 
 /* Output length of a conv or pool along one axis, as ONNX and PyTorch define it; <= 0 when the input
  * is too small. ceil_mode drops a last window that would start in the right padding (PyTorch's rule). */

@@ -75,7 +75,7 @@ expect infer_truncated_model 1 "truncated" "$B/u2net" infer -m "$T/short.u2n" -i
 expect unknown_command 2 "unknown command" "$B/u2net" frobnicate
 
 # ---- precision, kernel sets, threads
-expect convert_bad_precision 2 "expected fp32 or fp16" "$B/u2net-weights" convert "$ONNX" -o "$T/x.u2n" --precision fp8
+expect convert_bad_precision 2 "expected fp32, fp16 or int8" "$B/u2net-weights" convert "$ONNX" -o "$T/x.u2n" --precision fp8
 expect convert_fp16 0 "stored as float16" "$B/u2net-weights" convert "$ONNX" -o "$T/h.u2n" --precision fp16
 if grep -q "max abs error" "$T/err.txt"; then ok convert_fp16_reports_tensors; else fail convert_fp16_reports_tensors "no per-tensor error lines"; fi
 expect info_cpu 0 "" "$B/u2net" info --cpu
