@@ -3,6 +3,7 @@
  * For tuning kernels; `make bench` reports whole networks (bench/bench_engine.c).
  *
  *   build/bench/bench_conv [RUNS] [ISA]  e.g. build/bench/bench_conv 5 avx512 */
+#include "bench_util.h"
 #include "kernels.h"
 #include "mem.h"
 #include "ops/ops.h"
@@ -50,21 +51,9 @@ static double run(const u2_kernels *k, const shape *sh, int runs) {
     float *x = rnd((size_t)sh->ic * sh->hw * sh->hw), *w = rnd((size_t)sh->oc * sh->ic * 9), *b = rnd((size_t)sh->oc);
     float *y = u2_alloc_big((size_t)sh->oc * plane * sizeof(float));
     a.x = x, a.w = w, a.b = b, a.y = y;
-    void *packed = NULL, *scratch = NULL;
-    if (k->conv_prepare && k->conv_prepare(&a, &packed) != U2NET_OK) return 0;
-    a.packed = packed;
-    if (k->conv_scratch) a.scratch = scratch = u2_alloc_big(k->conv_scratch(&a) + 64);
-    double best = 1e30;
-    for (int r = 0; r < runs; r++) {
-        double t = now();
-        k->conv(&a, 0, a.oc, 0, a.oh);
-        t = now() - t;
-        if (t < best) best = t;
-    }
-    if (packed) k->conv_release(packed);
-    u2_free_big(scratch);
+    const double best = bench_f32_conv_best(k, &a, runs, now);
     u2_free_big(x), u2_free_big(w), u2_free_big(b), u2_free_big(y);
-    return (double)sh->ic * sh->oc * 9 * (double)plane / best / 1e9;
+    return best < 0 ? 0.0 : (double)sh->ic * sh->oc * 9 * (double)plane / best / 1e9;
 }
 
 int main(int argc, char **argv) {

@@ -8,25 +8,15 @@
 #include <stdlib.h>
 #include <time.h>
 
+#include "bench_util.h"
 #include "pipeline.h"
 
 #define W 4032
 #define H 3024
 
-static double now_ms(clockid_t clock) {
-    struct timespec t;
-    clock_gettime(clock, &t);
-    return (double)t.tv_sec * 1e3 + (double)t.tv_nsec / 1e6;
-}
-
-static int cmp_d(const void *a, const void *b) {
-    double x = *(const double *)a, y = *(const double *)b;
-    return x < y ? -1 : x > y;
-}
-
 static void report(const char *name, double *cpu, double *wall, int n) {
-    qsort(cpu, (size_t)n, sizeof *cpu, cmp_d);
-    qsort(wall, (size_t)n, sizeof *wall, cmp_d);
+    qsort(cpu, (size_t)n, sizeof *cpu, bench_cmp_double);
+    qsort(wall, (size_t)n, sizeof *wall, bench_cmp_double);
     printf("  %-48s cpu %7.1f ms   wall %7.1f ms\n", name, cpu[0], wall[0]);
 }
 
@@ -34,10 +24,10 @@ static void report(const char *name, double *cpu, double *wall, int n) {
     do {                                                                                                               \
         double c_[64], w_[64];                                                                                         \
         for (int r_ = 0; r_ < (runs); r_++) {                                                                          \
-            double c0_ = now_ms(CLOCK_PROCESS_CPUTIME_ID), w0_ = now_ms(CLOCK_MONOTONIC);                               \
+            double c0_ = bench_now_ms(CLOCK_PROCESS_CPUTIME_ID), w0_ = bench_now_ms(CLOCK_MONOTONIC);                               \
             stmt;                                                                                                      \
-            c_[r_] = now_ms(CLOCK_PROCESS_CPUTIME_ID) - c0_;                                                           \
-            w_[r_] = now_ms(CLOCK_MONOTONIC) - w0_;                                                                    \
+            c_[r_] = bench_now_ms(CLOCK_PROCESS_CPUTIME_ID) - c0_;                                                           \
+            w_[r_] = bench_now_ms(CLOCK_MONOTONIC) - w0_;                                                                    \
         }                                                                                                              \
         report(name, c_, w_, runs);                                                                                    \
     } while (0)

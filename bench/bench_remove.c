@@ -5,28 +5,18 @@
  * runs both on a 12 MP JPEG and times the whole `u2net remove` with peak memory.
  *
  *     build/bench/bench_remove [-n RUNS] PHOTO.jpg                                                     */
+#include "bench_util.h"
 #include "pipeline.h"
 
 #include <stdio.h>
 #include <stdlib.h>
 #include <time.h>
 
-static double now_ms(clockid_t clock) {
-    struct timespec t;
-    clock_gettime(clock, &t);
-    return (double)t.tv_sec * 1e3 + (double)t.tv_nsec / 1e6;
-}
-
-static int cmp_d(const void *a, const void *b) {
-    double x = *(const double *)a, y = *(const double *)b;
-    return x < y ? -1 : x > y;
-}
-
 static double g_total_cpu, g_total_wall;
 
 static void report(const char *name, double *cpu, double *wall, int n, int in_total) {
-    qsort(cpu, (size_t)n, sizeof *cpu, cmp_d);
-    qsort(wall, (size_t)n, sizeof *wall, cmp_d);
+    qsort(cpu, (size_t)n, sizeof *cpu, bench_cmp_double);
+    qsort(wall, (size_t)n, sizeof *wall, bench_cmp_double);
     printf("  %-44s cpu %8.1f ms   wall %8.1f ms\n", name, cpu[0], wall[0]);
     if (in_total) g_total_cpu += cpu[0], g_total_wall += wall[0];
 }
@@ -37,10 +27,10 @@ static void report(const char *name, double *cpu, double *wall, int n, int in_to
         double c_[64], w_[64];                                                                                         \
         for (int r_ = 0; r_ < runs; r_++) {                                                                            \
             setup;                                                                                                     \
-            double c0_ = now_ms(CLOCK_PROCESS_CPUTIME_ID), w0_ = now_ms(CLOCK_MONOTONIC);                               \
+            double c0_ = bench_now_ms(CLOCK_PROCESS_CPUTIME_ID), w0_ = bench_now_ms(CLOCK_MONOTONIC);                               \
             stmt;                                                                                                      \
-            c_[r_] = now_ms(CLOCK_PROCESS_CPUTIME_ID) - c0_;                                                           \
-            w_[r_] = now_ms(CLOCK_MONOTONIC) - w0_;                                                                    \
+            c_[r_] = bench_now_ms(CLOCK_PROCESS_CPUTIME_ID) - c0_;                                                           \
+            w_[r_] = bench_now_ms(CLOCK_MONOTONIC) - w0_;                                                                    \
             cleanup;                                                                                                   \
         }                                                                                                              \
         report(name, c_, w_, runs, in_total);                                                                          \

@@ -3,6 +3,7 @@
  * float32 conv on the same shape for comparison. For tuning kernels; `make bench` reports networks.
  *
  *   build/bench_s8conv [RUNS] [SET]        e.g. build/bench_s8conv 5 avx512 */
+#include "bench_util.h"
 #include "kernels.h"
 #include "ops/ops.h"
 
@@ -72,22 +73,9 @@ static double run_f32(const u2_kernels *k, const shape *sh, int runs) {
     float *x = activations((size_t)sh->ic * plane), *w = activations((size_t)sh->oc * sh->ic * sh->k * sh->k);
     float *b = activations((size_t)sh->oc), *y = u2_malloc_aligned((size_t)sh->oc * plane * sizeof(float));
     a.x = x, a.w = w, a.b = b, a.y = y;
-    void *packed = NULL, *scratch = NULL;
-    double best = 1e30;
-    if (!k->conv_prepare || k->conv_prepare(&a, &packed) == U2NET_OK) {
-        a.packed = packed;
-        if (k->conv_scratch) a.scratch = scratch = u2_malloc_aligned(k->conv_scratch(&a) + 64);
-        for (int r = 0; r < runs; r++) {
-            double t = now();
-            k->conv(&a, 0, a.oc, 0, a.oh);
-            t = now() - t;
-            if (t < best) best = t;
-        }
-    }
-    if (packed) k->conv_release(packed);
-    u2_free_aligned(scratch);
+    const double best = bench_f32_conv_best(k, &a, runs, now);
     u2_free_aligned(x), u2_free_aligned(w), u2_free_aligned(b), u2_free_aligned(y);
-    return (double)sh->ic * sh->oc * sh->k * sh->k * (double)plane / best / 1e9;
+    return best < 0 ? 0.0 : (double)sh->ic * sh->oc * sh->k * sh->k * (double)plane / best / 1e9;
 }
 
 int main(int argc, char **argv) {

@@ -195,11 +195,15 @@ typedef struct {
 } u2_tile_set;
 
 /* Output channels [oc0, oc1) of rows [oy0, oy1) with the tiles of ts (a->packed made by u2_tile_pack,
- * a->scratch of u2_tile_scratch bytes). Whole blocks go tile by tile (each group of vectors through the
+ * a->scratch of u2_tile_scratch bytes); the reference when u2_tile_pack left no packed weights. Whole blocks go tile by tile (each group of vectors through the
  * blocks of a group while its input is in L1); a partial block at either end
  * of the slice (a thread's slice, a last block of oc % mb channels, a 1-channel side output) goes in its
  * own pass with wider tiles. */
 static inline void u2_tile_conv(const u2_conv_args *a, int oc0, int oc1, int oy0, int oy1, const u2_tile_set *ts) {
+    if (!a->packed) {
+        u2_ref_conv(a, oc0, oc1, oy0, oy1);
+        return;
+    }
     const u2_tile_weights *p = a->packed;
     const int mb = ts->mb, vl = ts->vl;
     u2_tile_job j = {.x = a->x, .y = a->y, .in_plane = (size_t)a->ih * a->iw, .out_plane = (size_t)a->oh * a->ow,
@@ -243,6 +247,16 @@ static inline void u2_tile_conv(const u2_conv_args *a, int oc0, int oc1, int oy0
             }
         }
     }
+}
+
+/* The table entries of a tiled float32 conv set (prepare: u2_tile_pack with the set's largest stride). */
+static inline void u2_tile_install(u2_kernels *k, u2net_status (*prepare)(const u2_conv_args *a, void **packed),
+                                   void (*conv)(const u2_conv_args *a, int oc0, int oc1, int oy0, int oy1)) {
+    k->conv_prepare = prepare;
+    k->conv_release = u2_tile_release;
+    k->conv_scratch = u2_tile_scratch;
+    k->conv_oc_grain = U2_OC8;
+    k->conv = conv;
 }
 
 #endif /* U2NET_CONV_TILE_H */

@@ -13,12 +13,19 @@
  * Consecutive p are consecutive memory for every tap, so a kernel computes 16 (or 8, or 4) virtual
  * pixels per vector regardless of row ends; lanes with ox >= ow are computed and dropped. Each plane
  * ends in zeros so the last vectors may read past the group.
+ *
+ * Below the geometry: the driver every ISA's kernel runs (s8_band_run: units, row groups, blocks of 4
+ * output channels) and the bookkeeping of the quantization; an ISA file gives only its intrinsics
+ * (group maximum, the vector part of quantizing a row, the register tile and its epilogue).
  */
 #ifndef U2NET_S8_BAND_H
 #define U2NET_S8_BAND_H
 
 #include "kernels.h"
+#include "ops/ops.h"
 #include "quant.h"
+
+#include <string.h>
 
 #define S8_MAX_TAPS 256             /* larger kernels (kh * kw) go to the reference */
 
@@ -57,6 +64,114 @@ static inline size_t s8_band_scratch(const u2_s8conv_args *a, int tail, size_t e
     s8_band_plan(a, tail, &b);
     if (!u2_mul_ok((size_t)b.iq, b.plane, &n) || !u2_add_ok(n, extra, &n)) return SIZE_MAX;
     return n;
+}
+
+/* Scratch of a kernel that needs only the planes (the reference's when it runs the conv). */
+static inline size_t s8_band_kernel_scratch(const u2_s8conv_args *a, int tail) {
+    return s8_use_reference(a) ? u2_ref_s8_conv_scratch(a) : s8_band_scratch(a, tail, 0);
+}
+
+/* ---------------------------------------------------------------- quantizing a group: the bookkeeping */
+
+/* src[j]: the plane of input channel 4 g + j, NULL past ic (those bytes stay 0). */
+static inline void s8_band_sources(const u2_s8conv_args *a, int g, const float *src[4]) {
+    for (int j = 0; j < 4; j++) {
+        const int c = 4 * g + j;
+        src[j] = c < a->ic ? a->x + (size_t)c * a->ih * a->iw : NULL;
+    }
+}
+
+/* Fills the padding of plane row dst (input row iy, pixels of px bytes) with byte `fill`: the whole row
+ * when iy is outside the input (returns 0), else the columns outside [c_lo, c_hi) (returns 1: the
+ * kernel quantizes those). */
+static inline int s8_band_pad_row(const u2_s8conv_args *a, const s8_band *b, void *dst, int iy, size_t px, int fill) {
+    uint8_t *d = dst;
+    if (iy < 0 || iy >= a->ih) {
+        memset(d, fill, (size_t)b->wp * px);
+        return 0;
+    }
+    memset(d, fill, (size_t)b->c_lo * px);
+    memset(d + (size_t)b->c_hi * px, fill, (size_t)(b->wp - b->c_hi) * px);
+    return 1;
+}
+
+/* One pixel's 4 levels, channel j at bit bits * j (the scalar tail of a row). */
+static inline uint64_t s8_band_quant_pixel(const float *const src[4], size_t x, float inv, int bits) {
+    uint64_t q = 0;
+    for (int j = 0; j < 4; j++)
+        if (src[j]) q |= (uint64_t)u2_quant_act(src[j][x], inv) << (bits * j);
+    return q;
+}
+
+/* ---------------------------------------------------------------- the driver every ISA shares */
+
+/* What a kernel's functions see of the work: the geometry, and the unit being computed. */
+typedef struct {
+    const u2_s8conv_args *a;
+    s8_band b;
+    uint8_t *scr;                 /* a->scratch: the planes (iq, plane bytes), then the kernel's own */
+    int taps;                     /* kh * kw */
+    size_t steps;                 /* 16-byte weight steps per block of 4 output channels: iq * taps */
+    int off[S8_MAX_TAPS];         /* tap (ky, kx) reads virtual pixel p + off[ky * kw + kx] */
+    int oy0, rows;                /* the unit's row group: output rows [oy0, oy0 + rows) */
+    int npx;                      /* its virtual pixels: rows * wp */
+    int oc1;                      /* end of the unit's output channels */
+    float sx;                     /* the group's activation scale */
+} s8_job;
+
+/* The ISA-specific pieces. */
+typedef struct {
+    int tile_px;                  /* virtual pixels per tile (what a tile may read past the group) */
+    /* max(0, every x in input rows [iy0, iy1) of every channel), a NaN never winning */
+    float (*group_max)(const u2_s8conv_args *a, int iy0, int iy1);
+    /* the planes of the group starting at output row j->oy0 into j->scr */
+    void (*quantize)(const s8_job *j, float inv);
+    /* output channels [4 ob, min(4 ob + 4, oc1)) of the unit's rows; w: the block's (iq, taps, 4, 4) */
+    void (*block)(const s8_job *j, int ob, const int8_t *w);
+} s8_kernel;
+
+/* The channel's float epilogue factors: y = acc * scale + bias (then ReLU), as the reference. */
+static inline float s8_job_scale(const s8_job *j, int oc) { return j->sx * j->a->wscale[oc]; }
+static inline float s8_job_bias(const s8_job *j, int oc) { return j->a->b ? j->a->b[oc] : 0.0f; }
+
+/* Units [u0, u1) (kernels.h: row group u / chunks, channel chunk u % chunks). A thread's consecutive
+ * units of one row group quantize its input once. Always inlined into the ISA's entry point with its
+ * constant s8_kernel, so the pieces become direct, inlined calls (through pointers, the 1x1 conv of
+ * bench_s8conv ran ~10% slower on AVX-512). */
+static inline __attribute__((always_inline)) void s8_band_run(const u2_s8conv_args *a, int u0, int u1,
+                                                             const s8_kernel *k) {
+    if (s8_use_reference(a)) {
+        u2_ref_s8_conv(a, u0, u1);
+        return;
+    }
+    s8_job j;
+    j.a = a;
+    s8_band_plan(a, k->tile_px, &j.b);
+    j.scr = a->scratch;
+    j.taps = a->kh * a->kw;
+    for (int ky = 0; ky < a->kh; ky++)
+        for (int kx = 0; kx < a->kw; kx++) j.off[ky * a->kw + kx] = ky * a->dh * j.b.wp + kx * a->dw;
+    j.steps = (size_t)j.b.iq * j.taps;
+    j.sx = 0.0f;
+    const int chunks = u2_s8_chunks(a);
+    int have = -1;
+    for (int u = u0; u < u1; u++) {
+        const int g = u / chunks, ck = u % chunks;
+        j.oy0 = g * U2_S8_ROWS;
+        j.rows = j.oy0 + U2_S8_ROWS < a->oh ? U2_S8_ROWS : a->oh - j.oy0;
+        if (g != have) {
+            int iy0, iy1;
+            u2_s8_group_in_rows(g, a->oh, a->ih, a->kh, a->sh, a->pt, a->dh, &iy0, &iy1);
+            const float m = k->group_max(a, iy0, iy1);
+            j.sx = u2_quant_scale(m);
+            k->quantize(&j, u2_quant_inv(m));
+            have = g;
+        }
+        const int oc0 = ck * a->oc_chunk;
+        j.npx = j.rows * j.b.wp;
+        j.oc1 = oc0 + a->oc_chunk < a->oc ? oc0 + a->oc_chunk : a->oc;
+        for (int ob = oc0 / 4; ob < (j.oc1 + 3) / 4; ob++) k->block(&j, ob, a->w + (size_t)ob * j.steps * U2_S8_STEP);
+    }
 }
 
 /* Walks the rows a run of virtual pixels [p, p + n) covers: calls store(lane, row, x, count) for each

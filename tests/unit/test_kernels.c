@@ -13,6 +13,7 @@
 #include "ops/ops.h"
 #include "format.h"
 #include "test.h"
+#include "tutil.h"
 
 #include <math.h>
 
@@ -62,27 +63,6 @@ static const conv_case conv_cases[] = {
     {24, 16, 16, 24, 3, 1, 1, 1, 1, 1, 1},   /* exact multiples */
 };
 
-/* The definition, in double, with explicit bounds tests. */
-static void conv_formula(const conv_case *k, const float *x, const float *w, const float *b, double *y, int oh, int ow) {
-    int icg = k->ic / k->g, ocg = k->oc / k->g;
-    for (int o = 0; o < k->oc; o++)
-        for (int oy = 0; oy < oh; oy++)
-            for (int ox = 0; ox < ow; ox++) {
-                double s = k->bias ? b[o] : 0.0;
-                int g = o / ocg;
-                for (int c = 0; c < icg; c++)
-                    for (int ky = 0; ky < k->k; ky++)
-                        for (int kx = 0; kx < k->k; kx++) {
-                            int iy = oy * k->s - k->pad + ky * k->d, ix = ox * k->s - k->pad + kx * k->d;
-                            if (iy < 0 || iy >= k->ih || ix < 0 || ix >= k->iw) continue;
-                            s += (double)w[((o * icg + c) * k->k + ky) * k->k + kx] *
-                                 x[((size_t)(g * icg + c) * k->ih + iy) * k->iw + ix];
-                        }
-                if (k->relu && s < 0) s = 0;
-                y[((size_t)o * oh + oy) * ow + ox] = s;
-            }
-}
-
 static void conv_set_case(const u2_kernels *kt, const conv_case *k) {
     const int oh = u2_conv_out_len(k->ih, k->k, k->s, k->pad, k->pad, k->d);
     const int ow = u2_conv_out_len(k->iw, k->k, k->s, k->pad, k->pad, k->d);
@@ -92,10 +72,10 @@ static void conv_set_case(const u2_kernels *kt, const conv_case *k) {
     float *x = rand_buf(nx), *w = rand_buf(nw), *b = rand_buf((size_t)k->oc);
     float *y1 = malloc(ny * sizeof *y1), *y2 = malloc(ny * sizeof *y2);
     double *ref = malloc(ny * sizeof *ref);
-    conv_formula(k, x, w, b, ref, oh, ow);
     u2_conv_args a = {.x = x, .ic = k->ic, .ih = k->ih, .iw = k->iw, .y = y1, .oc = k->oc, .oh = oh, .ow = ow, .w = w,
                       .b = k->bias ? b : NULL, .kh = k->k, .kw = k->k, .sh = k->s, .sw = k->s, .pt = k->pad,
                       .pl = k->pad, .dh = k->d, .dw = k->d, .groups = k->g, .relu = k->relu};
+    tu_conv_formula(&a, ref);
     void *packed = NULL, *scratch = NULL;
     if (kt->conv_prepare) {
         u2_conv_args pa = a; /* as the loader calls it: shapes and weights, no activations */

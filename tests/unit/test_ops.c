@@ -7,6 +7,7 @@
 #include "ops/ops.h"
 #include "format.h"
 #include "test.h"
+#include "tutil.h"
 
 #include <math.h>
 
@@ -27,27 +28,6 @@ typedef struct {
     int ic, ih, iw, oc, kh, kw, sh, sw, pt, pl, pb, pr, dh, dw, g, relu, bias;
 } conv_case;
 
-/* The definition, in double, with explicit bounds tests. */
-static void conv_direct(const conv_case *k, const float *x, const float *w, const float *b, double *y, int oh, int ow) {
-    int icg = k->ic / k->g, ocg = k->oc / k->g;
-    for (int o = 0; o < k->oc; o++)
-        for (int oy = 0; oy < oh; oy++)
-            for (int ox = 0; ox < ow; ox++) {
-                double s = k->bias ? b[o] : 0.0;
-                int g = o / ocg;
-                for (int c = 0; c < icg; c++)
-                    for (int ky = 0; ky < k->kh; ky++)
-                        for (int kx = 0; kx < k->kw; kx++) {
-                            int iy = oy * k->sh - k->pt + ky * k->dh, ix = ox * k->sw - k->pl + kx * k->dw;
-                            if (iy < 0 || iy >= k->ih || ix < 0 || ix >= k->iw) continue;
-                            s += (double)w[((o * icg + c) * k->kh + ky) * k->kw + kx] *
-                                 x[((size_t)(g * icg + c) * k->ih + iy) * k->iw + ix];
-                        }
-                if (k->relu && s < 0) s = 0;
-                y[((size_t)o * oh + oy) * ow + ox] = s;
-            }
-}
-
 /* kt: a kernel table to test (its prepare and scratch steps included); NULL: the reference op. */
 static void run_conv_case(const conv_case *k, const u2_kernels *kt, int split) {
     int oh = u2_conv_out_len(k->ih, k->kh, k->sh, k->pt, k->pb, k->dh);
@@ -60,10 +40,10 @@ static void run_conv_case(const conv_case *k, const u2_kernels *kt, int split) {
     size_t ny = (size_t)k->oc * oh * ow;
     float *x = rand_buf(nx), *w = rand_buf(nw), *b = rand_buf((size_t)k->oc), *y = malloc(ny * sizeof *y);
     double *ref = malloc(ny * sizeof *ref);
-    conv_direct(k, x, w, b, ref, oh, ow);
     u2_conv_args a = {.x = x, .ic = k->ic, .ih = k->ih, .iw = k->iw, .y = y, .oc = k->oc, .oh = oh, .ow = ow,
                       .w = w, .b = k->bias ? b : NULL, .kh = k->kh, .kw = k->kw, .sh = k->sh, .sw = k->sw,
                       .pt = k->pt, .pl = k->pl, .dh = k->dh, .dw = k->dw, .groups = k->g, .relu = k->relu};
+    tu_conv_formula(&a, ref);
     void (*fn)(const u2_conv_args *, int, int, int, int) = kt ? kt->conv : u2_ref_conv;
     void *packed = NULL, *scratch = NULL;
     if (kt && kt->conv_prepare) {

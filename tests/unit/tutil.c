@@ -236,3 +236,23 @@ void tu_fail_alloc_at(size_t k) {
 void tu_fail_alloc_off(void) { u2net_set_allocator(NULL, NULL, NULL); }
 
 int tu_has(const char *haystack, const char *needle) { return haystack && strstr(haystack, needle) != NULL; }
+
+void tu_conv_formula(const u2_conv_args *a, double *y) {
+    const int icg = a->ic / a->groups, ocg = a->oc / a->groups;
+    for (int o = 0; o < a->oc; o++)
+        for (int oy = 0; oy < a->oh; oy++)
+            for (int ox = 0; ox < a->ow; ox++) {
+                double s = a->b ? a->b[o] : 0.0;
+                const int g = o / ocg;
+                for (int c = 0; c < icg; c++)
+                    for (int ky = 0; ky < a->kh; ky++)
+                        for (int kx = 0; kx < a->kw; kx++) {
+                            const int iy = oy * a->sh - a->pt + ky * a->dh, ix = ox * a->sw - a->pl + kx * a->dw;
+                            if (iy < 0 || iy >= a->ih || ix < 0 || ix >= a->iw) continue;
+                            s += (double)a->w[((o * icg + c) * a->kh + ky) * a->kw + kx] *
+                                 a->x[((size_t)(g * icg + c) * a->ih + iy) * a->iw + ix];
+                        }
+                if (a->relu && s < 0) s = 0;
+                y[((size_t)o * a->oh + oy) * a->ow + ox] = s;
+            }
+}

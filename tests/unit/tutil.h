@@ -5,6 +5,7 @@
 #ifndef U2NET_TUTIL_H
 #define U2NET_TUTIL_H
 
+#include "kernels.h"
 #include "u2net.h"
 
 #include <stddef.h>
@@ -27,6 +28,11 @@ uint8_t *tu_tiny_model(size_t *len);
 
 /* Recompute the checksum after editing a model image (the loader checks it first). */
 void tu_reseal(uint8_t *model, size_t len);
+
+/* The conv a describes, by its definition in double with explicit bounds tests (groups, stride, padding,
+ * dilation, bias a->b or none, ReLU): y (oc, oh, ow) from a->x and a->w. The reference the conv tests
+ * compare every kernel with. */
+void tu_conv_formula(const u2_conv_args *a, double *y);
 
 /* Max and mean absolute difference. */
 void tu_diff(const float *a, const float *b, size_t n, double *max_abs, double *mean_abs);

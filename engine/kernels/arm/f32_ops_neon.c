@@ -1,7 +1,8 @@
 /* f32_ops_neon.c - the float32 ops around the convs, for arm64 Advanced SIMD: add (+ReLU), ReLU, 2x2
- * stride-2 max-pooling (U²-Net's only pooling; others go to the reference), bilinear resize
+ * stride-2 max-pooling (maxpool_rows.h; U²-Net's only pooling; others go to the reference), bilinear resize
  * (resize_rows.h); and the installer of every NEON float32 kernel. */
 #include "kernels.h"
+#include "kernels/maxpool_rows.h"
 #include "ops/ops.h"
 
 #include <arm_neon.h>
@@ -32,36 +33,17 @@ static void f32_relu_4__neon(const float *x, float *y, size_t i0, size_t i1) {
     u2_ref_relu(x, y, i, i1);
 }
 
-/* 2x2 windows, stride 2, no padding (ceil mode may leave a last row or column of one). */
-static void f32_maxpool2x2_4__neon(const u2_pool_args *a, int c0, int c1) {
-    if (a->kh != 2 || a->kw != 2 || a->sh != 2 || a->sw != 2 || a->pt != 0 || a->pl != 0) {
-        u2_ref_maxpool(a, c0, c1);
-        return;
+/* The vector part of one output row of a 2x2 stride-2 pool (maxpool_rows.h). */
+static int maxpool_row(const float *r0, const float *r1, float *yr, int n) {
+    int ox = 0;
+    for (; ox + 4 <= n; ox += 4) {
+        const float32x4x2_t p = vld2q_f32(r0 + 2 * ox), q = vld2q_f32(r1 + 2 * ox); /* even, odd columns */
+        vst1q_f32(yr + ox, vmax(vmax(p.val[0], p.val[1]), vmax(q.val[0], q.val[1])));
     }
-    const int full = a->iw / 2 < a->ow ? a->iw / 2 : a->ow; /* outputs with both columns inside */
-    for (int c = c0; c < c1; c++) {
-        const float *xp = a->x + (size_t)c * a->ih * a->iw;
-        float *yp = a->y + (size_t)c * a->oh * a->ow;
-        for (int oy = 0; oy < a->oh; oy++) {
-            const float *r0 = xp + (size_t)(2 * oy) * a->iw;
-            const float *r1 = 2 * oy + 1 < a->ih ? r0 + a->iw : r0; /* a last row of one */
-            float *yr = yp + (size_t)oy * a->ow;
-            int ox = 0;
-            for (; ox + 4 <= full; ox += 4) {
-                const float32x4x2_t p = vld2q_f32(r0 + 2 * ox), q = vld2q_f32(r1 + 2 * ox); /* even, odd columns */
-                vst1q_f32(yr + ox, vmax(vmax(p.val[0], p.val[1]), vmax(q.val[0], q.val[1])));
-            }
-            for (; ox < a->ow; ox++) { /* the reference's order: (y0,x0), (y0,x1), (y1,x0), (y1,x1) */
-                const int x0 = 2 * ox, x1 = x0 + 1 < a->iw ? x0 + 1 : x0;
-                float m = r0[x0];
-                if (r0[x1] > m) m = r0[x1];
-                if (r1[x0] > m) m = r1[x0];
-                if (r1[x1] > m) m = r1[x1];
-                yr[ox] = m;
-            }
-        }
-    }
+    return ox;
 }
+
+static void f32_maxpool2x2_4__neon(const u2_pool_args *a, int c0, int c1) { u2_maxpool2x2(a, c0, c1, maxpool_row); }
 
 static void f32_sigmoid_4__neon(const float *x, float *y, size_t i0, size_t i1) { u2_sigmoid_vec(x, y, i0, i1); }
 

@@ -8,7 +8,6 @@
  * corrected (s8_neon.h). The accumulators hold (pixel -> 4 channels); a 4x4 transpose per 4 pixels
  * turns them into channel rows for the stores. Stride 1 only; other strides use the reference. */
 #include "kernels/arm/s8_neon.h"
-#include "ops/ops.h"
 
 #define TILE_PX 16
 
@@ -45,58 +44,29 @@ static inline void transpose4(int32x4_t r[4]) {
     r[3] = vreinterpretq_s32_s64(vtrn2q_s64(vreinterpretq_s64_s32(t01.val[1]), vreinterpretq_s64_s32(t23.val[1])));
 }
 
-static size_t s8_conv_scratch_neondot(const u2_s8conv_args *a) {
-    return s8_use_reference(a) ? u2_ref_s8_conv_scratch(a) : s8_band_scratch(a, TILE_PX, 0);
-}
-
-static void s8_conv_4x16__neondot(const u2_s8conv_args *a, int u0, int u1) {
-    if (s8_use_reference(a)) {
-        u2_ref_s8_conv(a, u0, u1);
-        return;
-    }
-    s8_band b;
-    s8_band_plan(a, TILE_PX, &b);
-    uint8_t *scr = a->scratch;
-    const int taps = a->kh * a->kw, chunks = u2_s8_chunks(a);
-    int off[S8_MAX_TAPS];
-    for (int ky = 0; ky < a->kh; ky++)
-        for (int kx = 0; kx < a->kw; kx++) off[ky * a->kw + kx] = ky * a->dh * b.wp + kx * a->dw;
-    const size_t steps = (size_t)b.iq * taps;
-    int have = -1;
-    float sx = 0.0f;
-
-    for (int u = u0; u < u1; u++) {
-        const int g = u / chunks, k = u % chunks, oy0 = g * U2_S8_ROWS;
-        const int rows = oy0 + U2_S8_ROWS < a->oh ? U2_S8_ROWS : a->oh - oy0;
-        if (g != have) {
-            int iy0, iy1;
-            u2_s8_group_in_rows(g, a->oh, a->ih, a->kh, a->sh, a->pt, a->dh, &iy0, &iy1);
-            const float m = s8n_group_max(a, iy0, iy1);
-            sx = u2_quant_scale(m);
-            s8n_quantize_group(a, &b, oy0, u2_quant_inv(m), scr);
-            have = g;
-        }
-        const int npx = rows * b.wp, oc0 = k * a->oc_chunk;
-        const int oc1 = oc0 + a->oc_chunk < a->oc ? oc0 + a->oc_chunk : a->oc;
-        for (int ob = oc0 / 4; ob < (oc1 + 3) / 4; ob++) {
-            const int8_t *w = a->w + (size_t)ob * steps * U2_S8_STEP;
-            const int32x4_t corr = s8n_block_corr(w, steps);
-            for (int p0 = 0; p0 < npx; p0 += TILE_PX) {
-                int32x4_t acc[16];
-                tile_4x16(scr, &b, off, taps, w, p0, acc);
-                for (int q = 0; q < 4 && p0 + 4 * q < npx; q++) {
-                    int32x4_t r[4] = {vaddq_s32(acc[4 * q], corr), vaddq_s32(acc[4 * q + 1], corr),
-                                      vaddq_s32(acc[4 * q + 2], corr), vaddq_s32(acc[4 * q + 3], corr)};
-                    transpose4(r);
-                    for (int m = 0; m < 4 && 4 * ob + m < oc1; m++) {
-                        const int oc = 4 * ob + m;
-                        s8n_store4(a, &b, oy0, rows, oc, p0 + 4 * q, r[m], sx * a->wscale[oc], a->b ? a->b[oc] : 0.0f);
-                    }
-                }
+/* Output channels [4 ob, 4 ob + 4) of the unit (the tile's sums plus the channels' corrections). */
+static void block(const s8_job *j, int ob, const int8_t *w) {
+    const int32x4_t corr = s8n_block_corr(w, j->steps);
+    for (int p0 = 0; p0 < j->npx; p0 += TILE_PX) {
+        int32x4_t acc[16];
+        tile_4x16(j->scr, &j->b, j->off, j->taps, w, p0, acc);
+        for (int q = 0; q < 4 && p0 + 4 * q < j->npx; q++) {
+            int32x4_t r[4] = {vaddq_s32(acc[4 * q], corr), vaddq_s32(acc[4 * q + 1], corr),
+                              vaddq_s32(acc[4 * q + 2], corr), vaddq_s32(acc[4 * q + 3], corr)};
+            transpose4(r);
+            for (int m = 0; m < 4 && 4 * ob + m < j->oc1; m++) {
+                const int oc = 4 * ob + m;
+                s8n_store4(j, oc, p0 + 4 * q, r[m], s8_job_scale(j, oc), s8_job_bias(j, oc));
             }
         }
     }
 }
+
+static const s8_kernel kernel = {TILE_PX, s8n_group_max, s8n_quantize_group, block};
+
+static size_t s8_conv_scratch_neondot(const u2_s8conv_args *a) { return s8_band_kernel_scratch(a, TILE_PX); }
+
+static void s8_conv_4x16__neondot(const u2_s8conv_args *a, int u0, int u1) { s8_band_run(a, u0, u1, &kernel); }
 
 void u2_install_s8_dotprod(u2_kernels *k) {
     k->s8_isa = "neondot";

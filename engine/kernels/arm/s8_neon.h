@@ -40,44 +40,33 @@ static inline uint32x4_t s8n_quant4(float32x4_t x, float32x4_t inv) {
     return vcvtq_u32_f32(v); /* truncates */
 }
 
-/* The planes of the group starting at output row oy0 (s8_band.h), bytes shifted to q - 128. */
-static inline void s8n_quantize_group(const u2_s8conv_args *a, const s8_band *b, int oy0, float inv, uint8_t *scr) {
+/* The planes of the group (s8_band.h), bytes shifted to q - 128 (padding: -128). */
+static inline void s8n_quantize_group(const s8_job *j, float inv) {
+    const u2_s8conv_args *a = j->a;
+    const s8_band *b = &j->b;
     const int rows_in = U2_S8_ROWS + (a->kh - 1) * a->dh;
     const size_t plane_px = (size_t)rows_in * b->wp;
     const float32x4_t vinv = vdupq_n_f32(inv);
     const uint32x4_t flip = vdupq_n_u32(0x80808080u);
     for (int g = 0; g < b->iq; g++) {
-        uint32_t *pl = (uint32_t *)(void *)(scr + (size_t)g * b->plane);
+        uint32_t *pl = (uint32_t *)(void *)(j->scr + (size_t)g * b->plane);
         const float *src[4];
-        for (int j = 0; j < 4; j++) {
-            const int c = 4 * g + j;
-            src[j] = c < a->ic ? a->x + (size_t)c * a->ih * a->iw : NULL;
-        }
+        s8_band_sources(a, g, src);
         for (int r = 0; r < rows_in; r++) {
-            const int iy = oy0 - a->pt + r;
             uint32_t *dst = pl + (size_t)r * b->wp;
-            if (iy < 0 || iy >= a->ih) {
-                memset(dst, 0x80, (size_t)b->wp * 4);
-                continue;
-            }
-            memset(dst, 0x80, (size_t)b->c_lo * 4);
-            memset(dst + b->c_hi, 0x80, (size_t)(b->wp - b->c_hi) * 4);
+            const int iy = j->oy0 - a->pt + r;
+            if (!s8_band_pad_row(a, b, dst, iy, 4, 0x80)) continue;
             const size_t row = (size_t)iy * a->iw;
             int c = b->c_lo;
             for (; c + 4 <= b->c_hi; c += 4) {
                 const size_t x = row + (size_t)(c - a->pl);
                 uint32x4_t q = vdupq_n_u32(0);
-                for (int j = 0; j < 4; j++)
-                    if (src[j]) q = vorrq_u32(q, vshlq_u32(s8n_quant4(vld1q_f32(src[j] + x), vinv), vdupq_n_s32(8 * j)));
+                for (int k = 0; k < 4; k++)
+                    if (src[k]) q = vorrq_u32(q, vshlq_u32(s8n_quant4(vld1q_f32(src[k] + x), vinv), vdupq_n_s32(8 * k)));
                 vst1q_u32(dst + c, veorq_u32(q, flip));
             }
-            for (; c < b->c_hi; c++) {
-                const size_t x = row + (size_t)(c - a->pl);
-                uint32_t q = 0;
-                for (int j = 0; j < 4; j++)
-                    if (src[j]) q |= (uint32_t)u2_quant_act(src[j][x], inv) << (8 * j);
-                dst[c] = q ^ 0x80808080u;
-            }
+            for (; c < b->c_hi; c++)
+                dst[c] = (uint32_t)s8_band_quant_pixel(src, row + (size_t)(c - a->pl), inv, 8) ^ 0x80808080u;
         }
         memset(pl + plane_px, 0x80, b->plane - plane_px * 4);
     }
@@ -91,22 +80,23 @@ static inline int32x4_t s8n_block_corr(const int8_t *w, size_t steps) {
     return vshlq_n_s32(s, 7);
 }
 
-/* acc (4 pixels of output channel oc) -> y, with the float epilogue of the reference. */
-static inline void s8n_store4(const u2_s8conv_args *a, const s8_band *b, int oy0, int rows, int oc, int p, int32x4_t acc,
-                              float s, float bias) {
+/* acc (virtual pixels [p, p + 4) of output channel oc) -> y, with the float epilogue of the reference
+ * (s: the channel's scale, bias its bias: s8_job_scale, s8_job_bias). */
+static inline void s8n_store4(const s8_job *j, int oc, int p, int32x4_t acc, float s, float bias) {
+    const u2_s8conv_args *a = j->a;
     float32x4_t f = vcvtq_f32_s32(acc);
     f = vmulq_f32(f, vdupq_n_f32(s));
     f = vaddq_f32(f, vdupq_n_f32(bias));
     if (a->relu) f = vmaxnmq_f32(f, vdupq_n_f32(0.0f)); /* f > 0 ? f : +0, a NaN gives 0 */
-    float *yo = a->y + (size_t)oc * a->oh * a->ow + (size_t)oy0 * a->ow;
-    const int r0 = p / b->wp, x0 = p % b->wp;
-    if (r0 < rows && x0 + 4 <= a->ow) {
+    float *yo = a->y + (size_t)oc * a->oh * a->ow + (size_t)j->oy0 * a->ow;
+    const int r0 = p / j->b.wp, x0 = p % j->b.wp;
+    if (r0 < j->rows && x0 + 4 <= a->ow) {
         vst1q_f32(yo + (size_t)r0 * a->ow + x0, f);
         return;
     }
     float l[4];
     vst1q_f32(l, f);
-    S8_FOR_EACH_SEGMENT(p, 4, b->wp, a->ow, rows, lane, row, x, cnt,
+    S8_FOR_EACH_SEGMENT(p, 4, j->b.wp, a->ow, j->rows, lane, row, x, cnt,
                         { memcpy(yo + (size_t)row * a->ow + x, l + lane, (size_t)cnt * sizeof(float)); });
 }
 

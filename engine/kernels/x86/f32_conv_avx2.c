@@ -119,10 +119,6 @@ static const u2_tile_set tiles = {
 };
 
 static void f32_conv_4x24__avx2(const u2_conv_args *a, int oc0, int oc1, int oy0, int oy1) {
-    if (!a->packed) {
-        u2_ref_conv(a, oc0, oc1, oy0, oy1);
-        return;
-    }
     u2_tile_conv(a, oc0, oc1, oy0, oy1, &tiles);
 }
 
@@ -131,9 +127,5 @@ static void f32_conv_4x24__avx2(const u2_conv_args *a, int oc0, int oc1, int oy0
 static u2net_status conv_prepare(const u2_conv_args *a, void **packed) { return u2_tile_pack(a, 1, packed); }
 
 void u2_install_f32_conv_avx2(u2_kernels *k) {
-    k->conv_prepare = conv_prepare;
-    k->conv_release = u2_tile_release;
-    k->conv_scratch = u2_tile_scratch;
-    k->conv_oc_grain = MB;
-    k->conv = f32_conv_4x24__avx2;
+    u2_tile_install(k, conv_prepare, f32_conv_4x24__avx2);
 }

@@ -1,6 +1,7 @@
 /* f32_ops_avx512.c - the float32 ops around the convs, for AVX-512: add (+ReLU), ReLU, 2x2 stride-2
- * max-pooling (U²-Net's only pooling; others go to the reference), bilinear resize (resize_rows.h), sigmoid (sigmoid_vec.h). */
+ * max-pooling (maxpool_rows.h; U²-Net's only pooling; others go to the reference), bilinear resize (resize_rows.h), sigmoid (sigmoid_vec.h). */
 #include "kernels.h"
+#include "kernels/maxpool_rows.h"
 #include "ops/ops.h"
 
 #include <immintrin.h>
@@ -48,40 +49,21 @@ static void f32_relu_16__avx512(const float *x, float *y, size_t i0, size_t i1) 
 /* max(a, b) as the reference writes it (b > a ? b : a): keeps a when b is NaN. */
 static inline __m512 vmax(__m512 a, __m512 b) { return _mm512_max_ps(b, a); }
 
-/* 2x2 windows, stride 2, no padding (ceil mode may leave a last row or column of one). */
-static void f32_maxpool2x2_16__avx512(const u2_pool_args *a, int c0, int c1) {
-    if (a->kh != 2 || a->kw != 2 || a->sh != 2 || a->sw != 2 || a->pt != 0 || a->pl != 0) {
-        u2_ref_maxpool(a, c0, c1);
-        return;
-    }
+/* The vector part of one output row of a 2x2 stride-2 pool (maxpool_rows.h). */
+static int maxpool_row(const float *r0, const float *r1, float *yr, int n) {
     const __m512i even = _mm512_setr_epi32(0, 2, 4, 6, 8, 10, 12, 14, 16, 18, 20, 22, 24, 26, 28, 30);
     const __m512i odd = _mm512_setr_epi32(1, 3, 5, 7, 9, 11, 13, 15, 17, 19, 21, 23, 25, 27, 29, 31);
-    const int full = a->iw / 2 < a->ow ? a->iw / 2 : a->ow; /* outputs with both columns inside */
-    for (int c = c0; c < c1; c++) {
-        const float *xp = a->x + (size_t)c * a->ih * a->iw;
-        float *yp = a->y + (size_t)c * a->oh * a->ow;
-        for (int oy = 0; oy < a->oh; oy++) {
-            const float *r0 = xp + (size_t)(2 * oy) * a->iw;
-            const float *r1 = 2 * oy + 1 < a->ih ? r0 + a->iw : r0; /* a last row of one */
-            float *yr = yp + (size_t)oy * a->ow;
-            int ox = 0;
-            for (; ox + 16 <= full; ox += 16) {
-                const __m512 lo = vmax(_mm512_loadu_ps(r0 + 2 * ox), _mm512_loadu_ps(r1 + 2 * ox));
-                const __m512 hi = vmax(_mm512_loadu_ps(r0 + 2 * ox + 16), _mm512_loadu_ps(r1 + 2 * ox + 16));
-                const __m512 e = _mm512_permutex2var_ps(lo, even, hi), o = _mm512_permutex2var_ps(lo, odd, hi);
-                _mm512_storeu_ps(yr + ox, vmax(e, o));
-            }
-            for (; ox < a->ow; ox++) { /* the reference's order: (y0,x0), (y0,x1), (y1,x0), (y1,x1) */
-                const int x0 = 2 * ox, x1 = x0 + 1 < a->iw ? x0 + 1 : x0;
-                float m = r0[x0];
-                if (r0[x1] > m) m = r0[x1];
-                if (r1[x0] > m) m = r1[x0];
-                if (r1[x1] > m) m = r1[x1];
-                yr[ox] = m;
-            }
-        }
+    int ox = 0;
+    for (; ox + 16 <= n; ox += 16) {
+        const __m512 lo = vmax(_mm512_loadu_ps(r0 + 2 * ox), _mm512_loadu_ps(r1 + 2 * ox));
+        const __m512 hi = vmax(_mm512_loadu_ps(r0 + 2 * ox + 16), _mm512_loadu_ps(r1 + 2 * ox + 16));
+        const __m512 e = _mm512_permutex2var_ps(lo, even, hi), o = _mm512_permutex2var_ps(lo, odd, hi);
+        _mm512_storeu_ps(yr + ox, vmax(e, o));
     }
+    return ox;
 }
+
+static void f32_maxpool2x2_16__avx512(const u2_pool_args *a, int c0, int c1) { u2_maxpool2x2(a, c0, c1, maxpool_row); }
 
 static void f32_sigmoid_16__avx512(const float *x, float *y, size_t i0, size_t i1) { u2_sigmoid_vec(x, y, i0, i1); }
 

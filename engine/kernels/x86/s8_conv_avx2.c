@@ -10,10 +10,7 @@
  *
  * Tile: 4 output channels x 8 pixels (2 ymm of 4 pixels); the two int32 halves of each pixel are
  * added at the end with VPHADDD. Geometry from engine/kernels/s8_band.h, with 8-byte pixels. */
-#include "kernels/s8_band.h"
-#include "ops/ops.h"
-
-#include <immintrin.h>
+#include "kernels/x86/s8_avx2.h"
 
 #define TILE_PX 8
 
@@ -22,84 +19,47 @@ typedef struct {
     size_t wbuf;       /* offset of the int16 copy of one block's weights in the scratch */
 } layout16;
 
-static layout16 layout_of(const u2_s8conv_args *a, const s8_band *b) {
+static layout16 layout_of(const s8_band *b) {
     layout16 l;
     l.plane = 2 * b->plane;
     l.wbuf = (size_t)b->iq * l.plane;
-    (void)a;
     return l;
 }
 
-/* ---------------------------------------------------------------- scale and quantization of a group */
-
-static float group_max(const u2_s8conv_args *a, int iy0, int iy1) {
-    __m256 m = _mm256_setzero_ps();
-    const size_t n = (size_t)(iy1 - iy0) * a->iw, plane = (size_t)a->ih * a->iw;
-    float r = 0.0f;
-    for (int c = 0; c < a->ic; c++) {
-        const float *x = a->x + (size_t)c * plane + (size_t)iy0 * a->iw;
-        size_t i = 0;
-        for (; i + 8 <= n; i += 8) m = _mm256_max_ps(_mm256_loadu_ps(x + i), m); /* MAXPS: a NaN never wins */
-        for (; i < n; i++) r = x[i] > r ? x[i] : r;
-    }
-    float l[8];
-    _mm256_storeu_ps(l, m);
-    for (int k = 0; k < 8; k++) r = l[k] > r ? l[k] : r;
-    return r;
-}
-
-static inline __m256i quant8(__m256 x, __m256 inv) {
-    __m256 v = _mm256_mul_ps(x, inv);
-    v = _mm256_add_ps(v, _mm256_set1_ps(0.5f));
-    v = _mm256_min_ps(v, _mm256_set1_ps(U2_QMAX_F));
-    v = _mm256_max_ps(v, _mm256_setzero_ps());
-    return _mm256_cvttps_epi32(v);
-}
+/* ---------------------------------------------------------------- quantization of a group */
 
 /* Planes of 4 x u16 pixels: plane[iq][(r * wp + c) * 4 + j] = q(channel 4 iq + j). */
-static void quantize_group(const u2_s8conv_args *a, const s8_band *b, const layout16 *l, int oy0, float inv,
-                           uint8_t *scr) {
+static void quantize_group(const s8_job *j, float inv) {
+    const u2_s8conv_args *a = j->a;
+    const s8_band *b = &j->b;
+    const layout16 l = layout_of(b);
     const int rows_in = U2_S8_ROWS + (a->kh - 1) * a->dh;
     const size_t plane_px = (size_t)rows_in * b->wp;
     const __m256 vinv = _mm256_set1_ps(inv);
     for (int g = 0; g < b->iq; g++) {
-        uint64_t *pl = (uint64_t *)(void *)(scr + (size_t)g * l->plane);
+        uint64_t *pl = (uint64_t *)(void *)(j->scr + (size_t)g * l.plane);
         const float *src[4];
-        for (int j = 0; j < 4; j++) {
-            const int c = 4 * g + j;
-            src[j] = c < a->ic ? a->x + (size_t)c * a->ih * a->iw : NULL;
-        }
+        s8_band_sources(a, g, src);
         for (int r = 0; r < rows_in; r++) {
-            const int iy = oy0 - a->pt + r;
             uint64_t *dst = pl + (size_t)r * b->wp;
-            if (iy < 0 || iy >= a->ih) {
-                memset(dst, 0, (size_t)b->wp * 8);
-                continue;
-            }
-            memset(dst, 0, (size_t)b->c_lo * 8);
-            memset(dst + b->c_hi, 0, (size_t)(b->wp - b->c_hi) * 8);
+            const int iy = j->oy0 - a->pt + r;
+            if (!s8_band_pad_row(a, b, dst, iy, 8, 0)) continue;
             const size_t row = (size_t)iy * a->iw;
             int c = b->c_lo;
             for (; c + 8 <= b->c_hi; c += 8) {
                 const size_t x = row + (size_t)(c - a->pl);
                 __m256i q[4];
-                for (int j = 0; j < 4; j++)
-                    q[j] = src[j] ? quant8(_mm256_loadu_ps(src[j] + x), vinv) : _mm256_setzero_si256();
+                for (int k = 0; k < 4; k++)
+                    q[k] = src[k] ? s8x_quant8(_mm256_loadu_ps(src[k] + x), vinv) : _mm256_setzero_si256();
                 const __m256i p01 = _mm256_or_si256(q[0], _mm256_slli_epi32(q[1], 16)); /* (q0, q1) per pixel */
                 const __m256i p23 = _mm256_or_si256(q[2], _mm256_slli_epi32(q[3], 16));
                 const __m256i lo = _mm256_unpacklo_epi32(p01, p23), hi = _mm256_unpackhi_epi32(p01, p23);
                 _mm256_storeu_si256((__m256i *)(void *)(dst + c), _mm256_permute2x128_si256(lo, hi, 0x20));
                 _mm256_storeu_si256((__m256i *)(void *)(dst + c + 4), _mm256_permute2x128_si256(lo, hi, 0x31));
             }
-            for (; c < b->c_hi; c++) {
-                const size_t x = row + (size_t)(c - a->pl);
-                uint64_t q = 0;
-                for (int j = 0; j < 4; j++)
-                    if (src[j]) q |= (uint64_t)u2_quant_act(src[j][x], inv) << (16 * j);
-                dst[c] = q;
-            }
+            for (; c < b->c_hi; c++) dst[c] = s8_band_quant_pixel(src, row + (size_t)(c - a->pl), inv, 16);
         }
-        memset(pl + plane_px, 0, l->plane - plane_px * 8);
+        memset(pl + plane_px, 0, l.plane - plane_px * 8);
     }
 }
 
@@ -141,22 +101,30 @@ static inline void tile_4x8(const uint8_t *scr, const s8_band *b, const layout16
 #undef S8_OUT
 }
 
-/* ---------------------------------------------------------------- epilogue */
+/* ---------------------------------------------------------------- one block of 4 output channels */
 
-static inline void store_8(const u2_s8conv_args *a, const s8_band *b, int oy0, int rows, int oc, int p, __m256 f) {
-    float *yo = a->y + (size_t)oc * a->oh * a->ow + (size_t)oy0 * a->ow;
-    const int r0 = p / b->wp, x0 = p % b->wp;
-    if (r0 < rows && x0 + 8 <= a->ow) {
-        _mm256_storeu_ps(yo + (size_t)r0 * a->ow + x0, f);
-        return;
+static void block(const s8_job *j, int ob, const int8_t *w) {
+    const int relu = j->a->relu;
+    const layout16 l = layout_of(&j->b);
+    int16_t *w16 = (int16_t *)(void *)(j->scr + l.wbuf);
+    widen_block(w, j->steps, w16);
+    for (int p0 = 0; p0 < j->npx; p0 += TILE_PX) {
+        __m256i acc[4];
+        tile_4x8(j->scr, &j->b, &l, j->off, j->taps, w16, p0, acc);
+        for (int m = 0; m < 4 && 4 * ob + m < j->oc1; m++) {
+            const int oc = 4 * ob + m;
+            __m256 f = _mm256_cvtepi32_ps(acc[m]);
+            f = _mm256_mul_ps(f, _mm256_set1_ps(s8_job_scale(j, oc)));
+            f = _mm256_add_ps(f, _mm256_set1_ps(s8_job_bias(j, oc)));
+            if (relu) f = _mm256_max_ps(f, _mm256_setzero_ps());
+            s8x_store8(j, oc, p0, f);
+        }
     }
-    float l[8];
-    _mm256_storeu_ps(l, f);
-    S8_FOR_EACH_SEGMENT(p, 8, b->wp, a->ow, rows, lane, row, x, cnt,
-                        { memcpy(yo + (size_t)row * a->ow + x, l + lane, (size_t)cnt * sizeof(float)); });
 }
 
 /* ---------------------------------------------------------------- entry points */
+
+static const s8_kernel kernel = {TILE_PX, s8x_group_max, quantize_group, block};
 
 static size_t s8_conv_scratch_avx2(const u2_s8conv_args *a) {
     if (s8_use_reference(a)) return u2_ref_s8_conv_scratch(a);
@@ -166,54 +134,7 @@ static size_t s8_conv_scratch_avx2(const u2_s8conv_args *a) {
     return 2 * planes + wsteps * 32;
 }
 
-static void s8_conv_4x8__avx2(const u2_s8conv_args *a, int u0, int u1) {
-    if (s8_use_reference(a)) {
-        u2_ref_s8_conv(a, u0, u1);
-        return;
-    }
-    s8_band b;
-    s8_band_plan(a, TILE_PX, &b);
-    const layout16 l = layout_of(a, &b);
-    uint8_t *scr = a->scratch;
-    int16_t *w16 = (int16_t *)(void *)(scr + l.wbuf);
-    const int taps = a->kh * a->kw, chunks = u2_s8_chunks(a);
-    int off[S8_MAX_TAPS];
-    for (int ky = 0; ky < a->kh; ky++)
-        for (int kx = 0; kx < a->kw; kx++) off[ky * a->kw + kx] = ky * a->dh * b.wp + kx * a->dw;
-    const size_t steps = (size_t)b.iq * taps;
-    int have = -1;
-    float sx = 0.0f;
-
-    for (int u = u0; u < u1; u++) {
-        const int g = u / chunks, k = u % chunks, oy0 = g * U2_S8_ROWS;
-        const int rows = oy0 + U2_S8_ROWS < a->oh ? U2_S8_ROWS : a->oh - oy0;
-        if (g != have) {
-            int iy0, iy1;
-            u2_s8_group_in_rows(g, a->oh, a->ih, a->kh, a->sh, a->pt, a->dh, &iy0, &iy1);
-            const float m = group_max(a, iy0, iy1);
-            sx = u2_quant_scale(m);
-            quantize_group(a, &b, &l, oy0, u2_quant_inv(m), scr);
-            have = g;
-        }
-        const int npx = rows * b.wp, oc0 = k * a->oc_chunk;
-        const int oc1 = oc0 + a->oc_chunk < a->oc ? oc0 + a->oc_chunk : a->oc;
-        for (int ob = oc0 / 4; ob < (oc1 + 3) / 4; ob++) {
-            widen_block(a->w + (size_t)ob * steps * U2_S8_STEP, steps, w16);
-            for (int p0 = 0; p0 < npx; p0 += TILE_PX) {
-                __m256i acc[4];
-                tile_4x8(scr, &b, &l, off, taps, w16, p0, acc);
-                for (int m = 0; m < 4 && 4 * ob + m < oc1; m++) {
-                    const int oc = 4 * ob + m;
-                    __m256 f = _mm256_cvtepi32_ps(acc[m]);
-                    f = _mm256_mul_ps(f, _mm256_set1_ps(sx * a->wscale[oc]));
-                    f = _mm256_add_ps(f, _mm256_set1_ps(a->b ? a->b[oc] : 0.0f));
-                    if (a->relu) f = _mm256_max_ps(f, _mm256_setzero_ps());
-                    store_8(a, &b, oy0, rows, oc, p0, f);
-                }
-            }
-        }
-    }
-}
+static void s8_conv_4x8__avx2(const u2_s8conv_args *a, int u0, int u1) { s8_band_run(a, u0, u1, &kernel); }
 
 void u2_install_s8_avx2(u2_kernels *k) {
     k->s8_isa = "avx2";

@@ -6,7 +6,6 @@
  * each int32 lane, exact). Weights are read in place from the model file: one 16-byte step per
  * (group, tap) for the 4 channels. Stride 1 only; other strides use the reference (engine/ops). */
 #include "kernels/s8_band.h"
-#include "ops/ops.h"
 
 #include <immintrin.h>
 
@@ -40,37 +39,31 @@ static inline __m512i quant16(__m512 x, __m512 inv) {
     return _mm512_cvttps_epi32(v);
 }
 
-/* The planes of the group starting at output row oy0 (s8_band.h). */
-static void quantize_group(const u2_s8conv_args *a, const s8_band *b, int oy0, float inv, uint8_t *scr) {
+/* The planes of the group (s8_band.h): each pixel a dword of 4 u8; masked loads take the row's tail. */
+static void quantize_group(const s8_job *j, float inv) {
+    const u2_s8conv_args *a = j->a;
+    const s8_band *b = &j->b;
     const int rows_in = U2_S8_ROWS + (a->kh - 1) * a->dh;
     const size_t plane_px = (size_t)rows_in * b->wp;
     const __m512 vinv = _mm512_set1_ps(inv);
     for (int g = 0; g < b->iq; g++) {
-        uint32_t *pl = (uint32_t *)(void *)(scr + (size_t)g * b->plane);
+        uint32_t *pl = (uint32_t *)(void *)(j->scr + (size_t)g * b->plane);
         const float *src[4];
-        for (int j = 0; j < 4; j++) {
-            const int c = 4 * g + j;
-            src[j] = c < a->ic ? a->x + (size_t)c * a->ih * a->iw : NULL;
-        }
+        s8_band_sources(a, g, src);
         for (int r = 0; r < rows_in; r++) {
-            const int iy = oy0 - a->pt + r;
             uint32_t *dst = pl + (size_t)r * b->wp;
-            if (iy < 0 || iy >= a->ih) {
-                memset(dst, 0, (size_t)b->wp * 4);
-                continue;
-            }
-            memset(dst, 0, (size_t)b->c_lo * 4);
-            memset(dst + b->c_hi, 0, (size_t)(b->wp - b->c_hi) * 4);
+            const int iy = j->oy0 - a->pt + r;
+            if (!s8_band_pad_row(a, b, dst, iy, 4, 0)) continue;
             const size_t row = (size_t)iy * a->iw;
             for (int c = b->c_lo; c < b->c_hi; c += 16) {
                 const int n = b->c_hi - c < 16 ? b->c_hi - c : 16;
                 const __mmask16 m = (__mmask16)((1u << n) - 1);
                 const size_t x = row + (size_t)(c - a->pl);
                 __m512i q = _mm512_setzero_si512();
-                for (int j = 0; j < 4; j++) {
-                    if (!src[j]) continue;
-                    const __m512i qj = quant16(_mm512_maskz_loadu_ps(m, src[j] + x), vinv);
-                    q = _mm512_or_si512(q, _mm512_slli_epi32(qj, 8 * j));
+                for (int k = 0; k < 4; k++) {
+                    if (!src[k]) continue;
+                    const __m512i qk = quant16(_mm512_maskz_loadu_ps(m, src[k] + x), vinv);
+                    q = _mm512_or_si512(q, _mm512_slli_epi32(qk, 8 * k));
                 }
                 _mm512_mask_storeu_epi32(dst + c, m, q);
             }
@@ -115,73 +108,46 @@ static inline void tile_4x96(const uint8_t *scr, const s8_band *b, const int *of
 
 /* ---------------------------------------------------------------- epilogue */
 
-/* The real output pixels among virtual pixels [p, p + 16) of output channel oc (rows from oy0). */
-static inline void store_16(const u2_s8conv_args *a, const s8_band *b, int oy0, int rows, int oc, int p, __m512 f) {
+/* The real output pixels among virtual pixels [p, p + 16) of output channel oc (f: after the epilogue). */
+static inline void store_16(const s8_job *j, int oc, int p, __m512 f) {
     static const int32_t iota[16] = {0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15};
-    float *yo = a->y + (size_t)oc * a->oh * a->ow + (size_t)oy0 * a->ow;
-    S8_FOR_EACH_SEGMENT(p, 16, b->wp, a->ow, rows, lane, row, x, cnt, {
+    const u2_s8conv_args *a = j->a;
+    float *yo = a->y + (size_t)oc * a->oh * a->ow + (size_t)j->oy0 * a->ow;
+    S8_FOR_EACH_SEGMENT(p, 16, j->b.wp, a->ow, j->rows, lane, row, x, cnt, {
         const __m512i idx = _mm512_add_epi32(_mm512_loadu_si512(iota), _mm512_set1_epi32(lane));
         const __m512 v = lane ? _mm512_permutexvar_ps(idx, f) : f;
         _mm512_mask_storeu_ps(yo + (size_t)row * a->ow + x, (__mmask16)((1u << cnt) - 1), v);
     });
 }
 
-/* ---------------------------------------------------------------- entry points */
+/* ---------------------------------------------------------------- one block of 4 output channels */
 
-static size_t s8_conv_scratch_avx512vnni(const u2_s8conv_args *a) {
-    return s8_use_reference(a) ? u2_ref_s8_conv_scratch(a) : s8_band_scratch(a, TILE_PX, 0);
-}
-
-static void s8_conv_4x96__avx512vnni(const u2_s8conv_args *a, int u0, int u1) {
-    if (s8_use_reference(a)) {
-        u2_ref_s8_conv(a, u0, u1);
-        return;
-    }
-    s8_band b;
-    s8_band_plan(a, TILE_PX, &b);
-    uint8_t *scr = a->scratch;
-    const int taps = a->kh * a->kw, chunks = u2_s8_chunks(a);
-    int off[S8_MAX_TAPS]; /* tap (ky, kx) reads virtual pixel p + off[ky * kw + kx] */
-    for (int ky = 0; ky < a->kh; ky++)
-        for (int kx = 0; kx < a->kw; kx++) off[ky * a->kw + kx] = ky * a->dh * b.wp + kx * a->dw;
-    const size_t wblock = (size_t)b.iq * taps * U2_S8_STEP;
-    int have = -1;
-    float sx = 0.0f;
-
-    for (int u = u0; u < u1; u++) {
-        const int g = u / chunks, k = u % chunks, oy0 = g * U2_S8_ROWS;
-        const int rows = oy0 + U2_S8_ROWS < a->oh ? U2_S8_ROWS : a->oh - oy0;
-        if (g != have) {
-            int iy0, iy1;
-            u2_s8_group_in_rows(g, a->oh, a->ih, a->kh, a->sh, a->pt, a->dh, &iy0, &iy1);
-            const float m = group_max(a, iy0, iy1);
-            sx = u2_quant_scale(m);
-            quantize_group(a, &b, oy0, u2_quant_inv(m), scr);
-            have = g;
-        }
-        const int npx = rows * b.wp, oc0 = k * a->oc_chunk;
-        const int oc1 = oc0 + a->oc_chunk < a->oc ? oc0 + a->oc_chunk : a->oc;
-        for (int ob = oc0 / 4; ob < (oc1 + 3) / 4; ob++) {
-            const int8_t *w = a->w + (size_t)ob * wblock;
-            for (int p0 = 0; p0 < npx; p0 += TILE_PX) {
-                __m512i acc[4][NV];
-                tile_4x96(scr, &b, off, taps, w, p0, acc);
-                for (int m = 0; m < 4 && 4 * ob + m < oc1; m++) {
-                    const int oc = 4 * ob + m;
-                    const __m512 sv = _mm512_set1_ps(sx * a->wscale[oc]);
-                    const __m512 bv = _mm512_set1_ps(a->b ? a->b[oc] : 0.0f);
-                    for (int n = 0; n < NV && p0 + 16 * n < npx; n++) {
-                        __m512 f = _mm512_cvtepi32_ps(acc[m][n]);
-                        f = _mm512_mul_ps(f, sv);
-                        f = _mm512_add_ps(f, bv);
-                        if (a->relu) f = _mm512_max_ps(f, _mm512_setzero_ps());
-                        store_16(a, &b, oy0, rows, oc, p0 + 16 * n, f);
-                    }
-                }
+static void block(const s8_job *j, int ob, const int8_t *w) {
+    const int relu = j->a->relu;
+    for (int p0 = 0; p0 < j->npx; p0 += TILE_PX) {
+        __m512i acc[4][NV];
+        tile_4x96(j->scr, &j->b, j->off, j->taps, w, p0, acc);
+        for (int m = 0; m < 4 && 4 * ob + m < j->oc1; m++) {
+            const int oc = 4 * ob + m;
+            const __m512 sv = _mm512_set1_ps(s8_job_scale(j, oc)), bv = _mm512_set1_ps(s8_job_bias(j, oc));
+            for (int n = 0; n < NV && p0 + 16 * n < j->npx; n++) {
+                __m512 f = _mm512_cvtepi32_ps(acc[m][n]);
+                f = _mm512_mul_ps(f, sv);
+                f = _mm512_add_ps(f, bv);
+                if (relu) f = _mm512_max_ps(f, _mm512_setzero_ps());
+                store_16(j, oc, p0 + 16 * n, f);
             }
         }
     }
 }
+
+/* ---------------------------------------------------------------- entry points */
+
+static const s8_kernel kernel = {TILE_PX, group_max, quantize_group, block};
+
+static size_t s8_conv_scratch_avx512vnni(const u2_s8conv_args *a) { return s8_band_kernel_scratch(a, TILE_PX); }
+
+static void s8_conv_4x96__avx512vnni(const u2_s8conv_args *a, int u0, int u1) { s8_band_run(a, u0, u1, &kernel); }
 
 void u2_install_s8_avx512vnni(u2_kernels *k) {
     k->s8_isa = "avx512vnni";
