@@ -7,7 +7,6 @@
 #include "plan.h"
 #include "test.h"
 #include "tutil.h"
-#include "wtool.h"
 
 #include <math.h>
 
@@ -478,19 +477,7 @@ static void test_file_load_matches_memory(void) {
 
 int main(void) {
     g_model = tu_tiny_model(&g_len);
-    char path[512];
-    snprintf(path, sizeof path, "%s/u2netp-random.onnx", tu_data_dir());
-    size_t n;
-    uint8_t *onnx = tu_read(path, &n);
-    if (onnx) {
-        uint8_t *out;
-        if (u2w_convert(onnx, n, NULL, &out, &g_u2netp_len, NULL) == U2NET_OK) {
-            g_u2netp = malloc(g_u2netp_len);
-            memcpy(g_u2netp, out, g_u2netp_len);
-            u2_free(out);
-        }
-        free(onnx);
-    }
+    g_u2netp = tu_data_model("u2netp-random.onnx", &g_u2netp_len);
     RUN(test_tiny_model_loads);
     RUN(test_bad_files);
     RUN(test_shapes_that_do_not_fit_at_run);

@@ -10,7 +10,6 @@
 #include "model.h"
 #include "test.h"
 #include "tutil.h"
-#include "wtool.h"
 
 static uint8_t *g_model;
 static size_t g_len;
@@ -124,19 +123,7 @@ static void test_thread_settings(void) {
 }
 
 int main(void) {
-    char path[512];
-    snprintf(path, sizeof path, "%s/u2netp-random.onnx", tu_data_dir());
-    size_t n;
-    uint8_t *onnx = tu_read(path, &n);
-    if (onnx) {
-        uint8_t *out;
-        if (u2w_convert(onnx, n, NULL, &out, &g_len, NULL) == U2NET_OK) {
-            g_model = malloc(g_len);
-            memcpy(g_model, out, g_len);
-            u2_free(out);
-        }
-        free(onnx);
-    }
+    g_model = tu_data_model("u2netp-random.onnx", &g_len);
     RUN(test_every_set_and_thread_count);
     RUN(test_thread_settings);
     free(g_model);

@@ -116,16 +116,33 @@ uint8_t *tu_tiny_onnx(size_t *len) {
     return ob_finish(&m, len);
 }
 
-uint8_t *tu_tiny_model(size_t *len) {
-    size_t n;
-    uint8_t *onnx = tu_tiny_onnx(&n), *model = NULL, *copy = NULL;
-    u2w_options o = u2w_default_options();
-    o.name = "tiny";
-    if (u2w_convert(onnx, n, &o, &model, len, NULL) == U2NET_OK) {
+/* Converts ONNX bytes with options o (NULL: defaults) into a malloc'ed model file, or NULL. */
+static uint8_t *convert_copy(const uint8_t *onnx, size_t n, const u2w_options *o, size_t *len) {
+    uint8_t *model = NULL, *copy = NULL;
+    if (u2w_convert(onnx, n, o, &model, len, NULL) == U2NET_OK) {
         copy = malloc(*len);
-        memcpy(copy, model, *len);
+        if (copy) memcpy(copy, model, *len);
         u2_free(model);
     }
+    return copy;
+}
+
+uint8_t *tu_tiny_model(size_t *len) {
+    size_t n;
+    uint8_t *onnx = tu_tiny_onnx(&n);
+    u2w_options o = u2w_default_options();
+    o.name = "tiny";
+    uint8_t *copy = onnx ? convert_copy(onnx, n, &o, len) : NULL;
+    free(onnx);
+    return copy;
+}
+
+uint8_t *tu_data_model(const char *onnx_name, size_t *len) {
+    char path[1536];
+    snprintf(path, sizeof path, "%s/%s", tu_data_dir(), onnx_name);
+    size_t n;
+    uint8_t *onnx = tu_read(path, &n);
+    uint8_t *copy = onnx ? convert_copy(onnx, n, NULL, len) : NULL;
     free(onnx);
     return copy;
 }

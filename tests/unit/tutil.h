@@ -25,6 +25,8 @@ int tu_exists(const char *path);
 uint8_t *tu_tiny_onnx(size_t *len);
 /* The same converted to a model file (malloc'ed), or NULL with the failure in u2net_last_error(). */
 uint8_t *tu_tiny_model(size_t *len);
+/* tests/data/ONNX_NAME converted with the default options (malloc'ed), or NULL (unreadable or refused). */
+uint8_t *tu_data_model(const char *onnx_name, size_t *len);
 
 /* Recompute the checksum after editing a model image (the loader checks it first). */
 void tu_reseal(uint8_t *model, size_t len);
