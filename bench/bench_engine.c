@@ -8,7 +8,11 @@
  *   maxrss_mb   getrusage ru_maxrss; vmhwm_mb: VmHWM of /proc/self/status (the same on Linux)
  * bench/bench_engine.py runs it for every model x precision x thread count, next to ONNX Runtime.
  *
- *   build/bench/bench_engine MODEL.u2n [--size HxW] [--threads N] [--runs N] [--input FILE.f32]   */
+ * --profile: instead, time every op alone (u2_exec_op on the arena the last run left) N times and print
+ * one line per op, slowest first: min ms, share of the total, MACs and GMAC/s, op type, shape, name.
+ *
+ *   build/bench/bench_engine MODEL.u2n [--size HxW] [--threads N] [--runs N] [--input FILE.f32] [--profile] */
+#include "ctx.h"
 #include "plan.h"
 #include "u2net.h"
 
@@ -39,6 +43,48 @@ static double vmhwm_mb(void) {
     return kb / 1024.0;
 }
 
+typedef struct {
+    double ms;
+    uint32_t op;
+} op_time;
+
+static int cmp_op_time(const void *a, const void *b) {
+    double x = ((const op_time *)a)->ms, y = ((const op_time *)b)->ms;
+    return x > y ? -1 : x < y;
+}
+
+/* Every op alone, min over runs; the arena holds the last full run's values, so inputs are real. */
+static void profile(u2net_ctx *ctx, int runs) {
+    const u2net_model *m = ctx->m;
+    op_time *t = malloc(m->n_ops * sizeof *t);
+    if (!t) return;
+    double total = 0;
+    for (uint32_t i = 0; i < m->n_ops; i++) {
+        t[i].op = i, t[i].ms = 1e30;
+        for (int r = 0; r < runs; r++) {
+            const double t0 = now_ms();
+            u2_exec_op(ctx, i);
+            const double d = now_ms() - t0;
+            if (d < t[i].ms) t[i].ms = d;
+        }
+        total += t[i].ms;
+    }
+    qsort(t, m->n_ops, sizeof *t, cmp_op_time);
+    printf("%8s %6s %8s %7s  %-7s %-4s %-16s %s\n", "ms", "share", "MMAC", "GMAC/s", "op", "prec", "out (c h w)", "name");
+    for (uint32_t k = 0; k < m->n_ops; k++) {
+        const u2_op *op = &m->ops[t[k].op];
+        const u2_plan_value *v = &ctx->plan.v[op->output];
+        const double mmac = (double)u2_plan_op_macs(m, &ctx->plan, t[k].op) / 1e6;
+        const char *prec = op->type != U2_OP_CONV ? "" : m->tensors[op->weight].dtype == U2_DTYPE_I8 ? "i8" : "f32";
+        char shape[32];
+        snprintf(shape, sizeof shape, "%d %d %d", v->c, v->h, v->w);
+        printf("%8.3f %5.1f%% %8.1f %7.1f  %-7s %-4s %-16s %s\n", t[k].ms, 100.0 * t[k].ms / total, mmac,
+               t[k].ms > 0 ? mmac / t[k].ms : 0.0, u2_op_type_name(op->type), prec, shape, op->name);
+    }
+    printf("%8.3f total of %u ops timed alone\n", total, m->n_ops);
+    free(t);
+}
+
 static int die(const char *what, u2net_status s) {
     fprintf(stderr, "bench_engine: %s: %s (%s)\n", what, u2net_last_error(), u2net_status_str(s));
     return 1;
@@ -46,7 +92,7 @@ static int die(const char *what, u2net_status s) {
 
 int main(int argc, char **argv) {
     const char *path = NULL, *input = NULL;
-    int h = 0, w = 0, threads = 0, runs = 10;
+    int h = 0, w = 0, threads = 0, runs = 10, prof = 0;
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
         if (!strcmp(a, "--size") && v) {
@@ -55,9 +101,10 @@ int main(int argc, char **argv) {
         } else if (!strcmp(a, "--threads") && v) threads = atoi(v), i++;
         else if (!strcmp(a, "--runs") && v) runs = atoi(v), i++;
         else if (!strcmp(a, "--input") && v) input = v, i++;
+        else if (!strcmp(a, "--profile")) prof = 1;
         else if (a[0] != '-' && !path) path = a;
         else {
-            fprintf(stderr, "usage: bench_engine MODEL.u2n [--size HxW] [--threads N] [--runs N] [--input FILE.f32]\n");
+            fprintf(stderr, "usage: bench_engine MODEL.u2n [--size HxW] [--threads N] [--runs N] [--input FILE.f32] [--profile]\n");
             return 2;
         }
     }
@@ -98,6 +145,13 @@ int main(int argc, char **argv) {
     t0 = now_ms();
     if ((s = u2net_run(ctx, x, h, w)) != U2NET_OK) return die("running", s);
     const double first = now_ms() - t0;
+    if (prof) {
+        profile(ctx, runs);
+        free(x);
+        u2net_ctx_free(ctx);
+        u2net_model_free(m);
+        return 0;
+    }
     double *t = malloc((size_t)runs * sizeof *t), cpu_min = 1e30;
     for (int r = 0; r < runs; r++) {
         const double c0 = clock_ms(CLOCK_PROCESS_CPUTIME_ID);

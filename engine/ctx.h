@@ -32,7 +32,7 @@ u2net_status u2_default_threads(int *n);
 /* Run every op of the model on the prepared arena (exec.c). */
 u2net_status u2_exec_run(u2net_ctx *ctx);
 
-/* Run op i alone on the arena as the last run left it (bench_engine --profile times ops this way). */
+/* Run op i alone on the arena as the last run left it (bench_engine --profile times ops this way; no other caller). */
 void u2_exec_op(u2net_ctx *ctx, uint32_t i);
 
 #endif /* U2NET_CTX_H */
