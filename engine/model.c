@@ -341,17 +341,20 @@ static u2net_status read_ops(u2net_model *m, uint64_t table) {
 
 /* ---------------------------------------------------------------- open / free */
 
-/* A float32 view of a weight tensor: in place, or widened from f16 into a copy the model owns. */
-static u2net_status f32_view(const u2_tensor *t, float **owned, const float **out) {
+/* A float32 view of a weight tensor: in place, or widened from f16 (or copied, if `copy`) into a copy
+ * the model owns. */
+static u2net_status f32_view(const u2_tensor *t, int copy, float **owned, const float **out) {
     *owned = NULL;
-    if (t->dtype == U2_DTYPE_F32) {
+    if (t->dtype == U2_DTYPE_F32 && !copy) {
         *out = t->data;
         return U2NET_OK;
     }
     float *w = u2_alloc_big(t->n_elems * sizeof(float)); /* n_elems * 2 bytes fit the file */
     if (!w) return u2_fail(U2NET_ERR_NOMEM, "out of memory widening '%s' (%zu f16 weights)", t->name, t->n_elems);
     const uint8_t *h = t->data;
-    for (size_t i = 0; i < t->n_elems; i++) w[i] = u2_f16_to_f32(u2_rd16le(h + 2 * i));
+    if (t->dtype == U2_DTYPE_F32) memcpy(w, h, t->n_elems * sizeof(float));
+    else
+        for (size_t i = 0; i < t->n_elems; i++) w[i] = u2_f16_to_f32(u2_rd16le(h + 2 * i));
     *owned = w;
     *out = w;
     return U2NET_OK;
@@ -383,13 +386,21 @@ static u2net_status prepare_kernels(u2net_model *m, const u2_kernels *k) {
     m->packed = u2_calloc(n, sizeof *m->packed);
     if (!m->conv_w || !m->conv_b || !m->owned || !m->packed)
         return u2_fail(U2NET_ERR_NOMEM, "out of memory for %u kernel slots", m->n_ops);
+    /* The checksum pass paged in the whole file. An f16 file is widened tensor by tensor below: drop its
+     * pages now and again at the end (each tensor pages back in from the page cache while it is widened,
+     * and the kernel maps whole folios, neighbours included), so the file and the widened copy are not
+     * both resident. Its f32 tensors (biases) are copied too: reading a 256-byte bias in place at run
+     * time would map its folio back, up to megabytes of f16 weights around it. */
+    int any_f16 = 0;
+    for (uint32_t i = 0; i < m->n_tensors; i++) any_f16 |= m->tensors[i].dtype == U2_DTYPE_F16;
+    if (any_f16) release_pages(m, m->base, m->size);
     for (uint32_t i = 0; i < m->n_ops; i++) {
         const u2_op *op = &m->ops[i];
         if (op->type != U2_OP_CONV || m->tensors[op->weight].dtype == U2_DTYPE_I8) continue; /* int8: used as stored */
         const u2_tensor *wt = &m->tensors[op->weight];
         float **own = &m->owned[2 * i];
-        U2_TRY(f32_view(wt, own, &m->conv_w[i]));
-        if (op->bias != U2_NONE) U2_TRY(f32_view(&m->tensors[op->bias], &m->owned[2 * i + 1], &m->conv_b[i]));
+        U2_TRY(f32_view(wt, any_f16, own, &m->conv_w[i]));
+        if (op->bias != U2_NONE) U2_TRY(f32_view(&m->tensors[op->bias], any_f16, &m->owned[2 * i + 1], &m->conv_b[i]));
         if (m->kernels->conv_prepare) {
             u2_conv_args a = {0};
             a.ic = (int)m->values[op->inputs[0]].channels;
@@ -423,6 +434,7 @@ static u2net_status prepare_kernels(u2net_model *m, const u2_kernels *k) {
         }
         if (*own) release_pages(m, wt->data, (size_t)wt->size);
     }
+    if (any_f16) release_pages(m, m->base, m->size);
     return U2NET_OK;
 }
 

@@ -14,6 +14,10 @@
 #include "wtool.h"
 
 #include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
 
 /* binary16 -> double, from the definition (sign, 5-bit exponent biased by 15, 10-bit fraction). */
 static double half_value(uint16_t h) {
@@ -141,6 +145,55 @@ static void test_fp16_file(void) {
     free(m32), free(m16), free(onnx);
 }
 
+/* Pages of [p, p + n) mapped into this process now (/proc/self/pagemap bit 63), or -1 if unreadable. */
+static long mapped_pages(const void *p, size_t n) {
+    FILE *f = fopen("/proc/self/pagemap", "rb");
+    if (!f) return -1;
+    const uintptr_t pg = (uintptr_t)sysconf(_SC_PAGESIZE);
+    long r = 0;
+    for (uintptr_t q = (uintptr_t)p / pg; q < ((uintptr_t)p + n + pg - 1) / pg; q++) {
+        uint64_t e = 0;
+        if (fseek(f, (long)(q * 8), SEEK_SET) != 0 || fread(&e, 8, 1, f) != 1) {
+            fclose(f);
+            return -1;
+        }
+        r += (long)(e >> 63);
+    }
+    fclose(f);
+    return r;
+}
+
+/* An fp16 file is widened at load: once loaded and run, none of the file's pages may stay mapped
+ * (else memory holds each weight twice: the f16 file and its f32 copy, as it did before). */
+static void test_fp16_file_released(void) {
+    size_t n, len16;
+    char path[512];
+    uint8_t *onnx = tu_read(strcat(strcpy(path, tu_data_dir()), "/u2netp-random.onnx"), &n);
+    if (!onnx) SKIP("no tests/data/u2netp-random.onnx");
+    u2w_options o = u2w_default_options();
+    o.precision = U2W_PRECISION_FP16;
+    uint8_t *out;
+    u2w_stats st;
+    REQUIRE(u2w_convert(onnx, n, &o, &out, &len16, &st) == U2NET_OK, "fp16: %s", u2net_last_error());
+    const char *tmp = getenv("U2NET_TMP");
+    snprintf(path, sizeof path, "%s/test_precision_f16.u2n", tmp && *tmp ? tmp : "/tmp");
+    REQUIRE(tu_write(path, out, len16), "cannot write %s", path);
+    u2_free(out);
+    u2net_model *m;
+    u2net_ctx *c;
+    REQUIRE(u2net_model_load(path, &m) == U2NET_OK, "%s", u2net_last_error());
+    REQUIRE(u2net_ctx_init(m, NULL, &c) == U2NET_OK, "%s", u2net_last_error());
+    float x[3 * 40 * 48];
+    for (int i = 0; i < 3 * 40 * 48; i++) x[i] = (float)((i * 7) % 23) / 11.0f - 1.0f;
+    REQUIRE(u2net_run(c, x, 40, 48) == U2NET_OK, "%s", u2net_last_error());
+    const long pages = mapped_pages(m->base, m->size), all = (long)((m->size + 4095) / 4096);
+    CHECK(pages < 0 || (m->drop_pages && pages <= 1), "%ld of the fp16 file's %ld pages still mapped after load and run", pages, all);
+    u2net_ctx_free(c);
+    u2net_model_free(m);
+    remove(path);
+    free(onnx);
+}
+
 static void test_precision_refusals(void) {
     size_t n, len;
     uint8_t *onnx = tu_tiny_onnx(&n);
@@ -232,6 +285,7 @@ static void test_packed_layout(void) {
 
 int main(void) {
     RUN(test_fp16_file);
+    RUN(test_fp16_file_released);
     RUN(test_packed_layout);
     RUN(test_precision_refusals);
     return test_done();
