@@ -300,6 +300,27 @@ static void test_special_values(void) {
     free_data(&d);
 }
 
+/* The kernels keep the maxima of rows a thread's previous group read (s8_band.h): a group's scale must
+ * still see every row of its window, with the peak in each row in turn, at and past the cache's size. */
+static void test_group_max_rows(void) {
+    for (int dh = 29; dh <= 31; dh++) { /* windows of 62, 64 and 66 rows */
+        const s8_case k = {3, 70, 9, 5, 3, 3, 1, 1, dh, 1, dh, 1, dh, 1, 1, 1};
+        s8_data d;
+        make_data(&k, &d);
+        static const int rows[] = {0, 1, 2, 3, 33, 62, 63, 64, 65, 66, 69};
+        for (size_t r = 0; r < sizeof rows / sizeof rows[0]; r++) {
+            const size_t at = ((size_t)1 * k.ih + (size_t)rows[r]) * k.iw + 4; /* channel 1, column 4 */
+            const float keep = d.x[at];
+            d.x[at] = 1000.0f;
+            char what[64];
+            snprintf(what, sizeof what, "dilation %d, peak in row %d", dh, rows[r]);
+            check_every_set(&d, what);
+            d.x[at] = keep;
+        }
+        free_data(&d);
+    }
+}
+
 /* ---------------------------------------------------------------- against float */
 
 /* |y8 - y| <= sum |w| |x - q(x) sx| + |x| |w - q(w) sw| + ..., with |x - q(x) sx| <= sx / 2 and (weights
@@ -623,6 +644,7 @@ int main(void) {
     RUN(test_reference_vs_formula);
     RUN(test_every_set_bitwise);
     RUN(test_special_values);
+    RUN(test_group_max_rows);
     RUN(test_close_to_float);
     RUN(test_weight_quantizer);
     RUN(test_int8_model);
