@@ -10,8 +10,10 @@
  *
  * --profile: instead, time every op alone (u2_exec_op on the arena the last run left) N times and print
  * one line per op, slowest first: min ms, share of the total, MACs and GMAC/s, op type, shape, name.
+ * --cpu: time those ops by process CPU time instead of wall time (1 thread on a shared machine: time
+ * the process waited for a core does not count; comparisons of kernels stay stable under load).
  *
- *   build/bench/bench_engine MODEL.u2n [--size HxW] [--threads N] [--runs N] [--input FILE.f32] [--profile] */
+ *   build/bench/bench_engine MODEL.u2n [--size HxW] [--threads N] [--runs N] [--input FILE.f32] [--profile [--cpu]] */
 #include "ctx.h"
 #include "plan.h"
 #include "u2net.h"
@@ -54,7 +56,7 @@ static int cmp_op_time(const void *a, const void *b) {
 }
 
 /* Every op alone, min over runs; the arena holds the last full run's values, so inputs are real. */
-static void profile(u2net_ctx *ctx, int runs) {
+static void profile(u2net_ctx *ctx, int runs, int cpu) {
     const u2net_model *m = ctx->m;
     op_time *t = malloc(m->n_ops * sizeof *t);
     if (!t) return;
@@ -62,9 +64,10 @@ static void profile(u2net_ctx *ctx, int runs) {
     for (uint32_t i = 0; i < m->n_ops; i++) {
         t[i].op = i, t[i].ms = 1e30;
         for (int r = 0; r < runs; r++) {
-            const double t0 = now_ms();
+            const clockid_t id = cpu ? CLOCK_PROCESS_CPUTIME_ID : CLOCK_MONOTONIC;
+            const double t0 = clock_ms(id);
             u2_exec_op(ctx, i);
-            const double d = now_ms() - t0;
+            const double d = clock_ms(id) - t0;
             if (d < t[i].ms) t[i].ms = d;
         }
         total += t[i].ms;
@@ -92,7 +95,7 @@ static int die(const char *what, u2net_status s) {
 
 int main(int argc, char **argv) {
     const char *path = NULL, *input = NULL;
-    int h = 0, w = 0, threads = 0, runs = 10, prof = 0;
+    int h = 0, w = 0, threads = 0, runs = 10, prof = 0, cpu = 0;
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
         if (!strcmp(a, "--size") && v) {
@@ -102,9 +105,10 @@ int main(int argc, char **argv) {
         else if (!strcmp(a, "--runs") && v) runs = atoi(v), i++;
         else if (!strcmp(a, "--input") && v) input = v, i++;
         else if (!strcmp(a, "--profile")) prof = 1;
+        else if (!strcmp(a, "--cpu")) cpu = 1;
         else if (a[0] != '-' && !path) path = a;
         else {
-            fprintf(stderr, "usage: bench_engine MODEL.u2n [--size HxW] [--threads N] [--runs N] [--input FILE.f32] [--profile]\n");
+            fprintf(stderr, "usage: bench_engine MODEL.u2n [--size HxW] [--threads N] [--runs N] [--input FILE.f32] [--profile [--cpu]]\n");
             return 2;
         }
     }
@@ -146,7 +150,7 @@ int main(int argc, char **argv) {
     if ((s = u2net_run(ctx, x, h, w)) != U2NET_OK) return die("running", s);
     const double first = now_ms() - t0;
     if (prof) {
-        profile(ctx, runs);
+        profile(ctx, runs, cpu);
         free(x);
         u2net_ctx_free(ctx);
         u2net_model_free(m);

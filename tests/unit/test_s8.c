@@ -55,6 +55,9 @@ static const s8_case cases[] = {
     {24, 16, 16, 24, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1},  /* exact multiples */
     {64, 9, 8, 1, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1, 0, 1},     /* one output channel */
     {20, 7, 130, 5, 1, 3, 1, 1, 0, 1, 0, 1, 1, 3, 1, 1},   /* 1x3 kernel, wide rows, horizontal dilation */
+    {5, 9, 31, 6, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1},     /* width 31: a 16-pixel vector ends 1 past a row */
+    {9, 10, 100, 9, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1},   /* 4 full 96-pixel tiles, then a 2-vector tail */
+    {6, 5, 90, 7, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1, 0, 1},     /* 96-pixel tail of 5 vectors, 24-pixel of 1 */
 };
 
 static int out_len(int in, int k, int s, int pa, int pb, int d) { return (in + pa + pb - d * (k - 1) - 1) / s + 1; }
@@ -122,6 +125,8 @@ static void run_set(const u2_kernels *k, u2_s8conv_args a, int chunk, int parts)
     void *scratch = malloc(k->s8_conv_scratch(&a) + 64);
     a.scratch = (void *)(((uintptr_t)scratch + 63) / 64 * 64);
     const int units = u2_s8_units(&a);
+    if (parts < 0) /* each unit alone, last first: a store past a unit's own outputs lands on finished ones */
+        for (int u = units - 1; u >= 0; u--) k->s8_conv(&a, u, u + 1);
     for (int p = 0; p < parts; p++) k->s8_conv(&a, units * p / parts, units * (p + 1) / parts);
     free(scratch);
 }
@@ -232,7 +237,7 @@ static void check_every_set(s8_data *d, const char *what) {
     for (int i = 0; u2_kernels_name_at(i); i++) {
         const u2_kernels *k = u2_kernels_by_name(u2_kernels_name_at(i));
         if (!k) continue;
-        static const int splits[][2] = {{0, 1}, {4, 1}, {4, 3}, {8, 2}, {0, 5}};
+        static const int splits[][2] = {{0, 1}, {4, 1}, {4, 3}, {8, 2}, {0, 5}, {4, -1}};
         for (size_t s = 0; s < sizeof splits / sizeof splits[0]; s++) {
             const int chunk = splits[s][0] ? splits[s][0] : (d->k.oc + 3) / 4 * 4;
             memset(got, 0xFF, ny * sizeof(float));
@@ -293,6 +298,27 @@ static void test_special_values(void) {
     CHECK(ok, "an all-zero input does not give relu(bias)");
     free(y);
     free_data(&d);
+}
+
+/* The kernels keep the maxima of rows a thread's previous group read (s8_band.h): a group's scale must
+ * still see every row of its window, with the peak in each row in turn, at and past the cache's size. */
+static void test_group_max_rows(void) {
+    for (int dh = 29; dh <= 31; dh++) { /* windows of 62, 64 and 66 rows */
+        const s8_case k = {3, 70, 9, 5, 3, 3, 1, 1, dh, 1, dh, 1, dh, 1, 1, 1};
+        s8_data d;
+        make_data(&k, &d);
+        static const int rows[] = {0, 1, 2, 3, 33, 62, 63, 64, 65, 66, 69};
+        for (size_t r = 0; r < sizeof rows / sizeof rows[0]; r++) {
+            const size_t at = ((size_t)1 * k.ih + (size_t)rows[r]) * k.iw + 4; /* channel 1, column 4 */
+            const float keep = d.x[at];
+            d.x[at] = 1000.0f;
+            char what[64];
+            snprintf(what, sizeof what, "dilation %d, peak in row %d", dh, rows[r]);
+            check_every_set(&d, what);
+            d.x[at] = keep;
+        }
+        free_data(&d);
+    }
 }
 
 /* ---------------------------------------------------------------- against float */
@@ -618,6 +644,7 @@ int main(void) {
     RUN(test_reference_vs_formula);
     RUN(test_every_set_bitwise);
     RUN(test_special_values);
+    RUN(test_group_max_rows);
     RUN(test_close_to_float);
     RUN(test_weight_quantizer);
     RUN(test_int8_model);

@@ -45,8 +45,15 @@ static void quantize_group(const s8_job *j, float inv) {
 
 /* ---------------------------------------------------------------- the tile */
 
-static inline void tile_4x24(const uint8_t *scr, const s8_band *b, const int *off, int taps, const int8_t *w, int p0,
-                             __m256i acc[4][NV]) {
+/* One weight dword broadcast straight from memory (VPBROADCASTD ymm, m32: a load-port uop, not a
+ * general-register move per output channel and step). */
+static inline __m256i bcast_w(const int8_t *w) { return _mm256_broadcastd_epi32(_mm_loadu_si32(w)); }
+
+/* acc[m][n] for the first nv of the NV vectors (nv constant where inlined: a group's last tile computes
+ * only the vectors that hold virtual pixels). */
+static inline __attribute__((always_inline)) void tile_4xn(const uint8_t *scr, const s8_band *b, const int *off,
+                                                           int taps, const int8_t *w, int p0, const int nv,
+                                                           __m256i acc[4][NV]) {
 #define S8_ZERO(m) __m256i a##m##0 = _mm256_setzero_si256(), a##m##1 = a##m##0, a##m##2 = a##m##0
     S8_ZERO(0); S8_ZERO(1); S8_ZERO(2); S8_ZERO(3);
 #undef S8_ZERO
@@ -55,16 +62,14 @@ static inline void tile_4x24(const uint8_t *scr, const s8_band *b, const int *of
         for (int t = 0; t < taps; t++, w += U2_S8_STEP) {
             const uint8_t *xp = pl + (size_t)off[t] * 4;
             const __m256i x0 = _mm256_loadu_si256((const __m256i *)(const void *)xp);
-            const __m256i x1 = _mm256_loadu_si256((const __m256i *)(const void *)(xp + 32));
-            const __m256i x2 = _mm256_loadu_si256((const __m256i *)(const void *)(xp + 64));
-            int32_t wd[4];
-            memcpy(wd, w, 16);
+            const __m256i x1 = nv > 1 ? _mm256_loadu_si256((const __m256i *)(const void *)(xp + 32)) : x0;
+            const __m256i x2 = nv > 2 ? _mm256_loadu_si256((const __m256i *)(const void *)(xp + 64)) : x0;
 #define S8_STEP(m)                                                                                 \
     do {                                                                                           \
-        const __m256i w_ = _mm256_set1_epi32(wd[m]);                                               \
+        const __m256i w_ = bcast_w(w + 4 * (m));                                                   \
         a##m##0 = _mm256_dpbusd_avx_epi32(a##m##0, x0, w_);                                        \
-        a##m##1 = _mm256_dpbusd_avx_epi32(a##m##1, x1, w_);                                        \
-        a##m##2 = _mm256_dpbusd_avx_epi32(a##m##2, x2, w_);                                        \
+        if (nv > 1) a##m##1 = _mm256_dpbusd_avx_epi32(a##m##1, x1, w_);                            \
+        if (nv > 2) a##m##2 = _mm256_dpbusd_avx_epi32(a##m##2, x2, w_);                            \
     } while (0)
             S8_STEP(0); S8_STEP(1); S8_STEP(2); S8_STEP(3);
 #undef S8_STEP
@@ -75,23 +80,52 @@ static inline void tile_4x24(const uint8_t *scr, const s8_band *b, const int *of
 #undef S8_OUT
 }
 
+/* ---------------------------------------------------------------- epilogue */
+
+/* y = acc * scale + bias (then ReLU) for the tile's nv vectors and the block's channels; each vector's
+ * row and column are found once for the 4 channels, by stepping (s8x_store8 divides per call). */
+static void tile_store(const s8_job *j, int ob, int p0, int nv, __m256i acc[4][NV]) {
+    const u2_s8conv_args *a = j->a;
+    const int wp = j->b.wp, nm = j->oc1 - 4 * ob < 4 ? j->oc1 - 4 * ob : 4;
+    const size_t oplane = (size_t)a->oh * a->ow;
+    float *y0 = a->y + (size_t)4 * ob * oplane + (size_t)j->oy0 * a->ow;
+    __m256 sv[4], bv[4];
+    for (int m = 0; m < nm; m++) {
+        sv[m] = _mm256_set1_ps(s8_job_scale(j, 4 * ob + m));
+        bv[m] = _mm256_set1_ps(s8_job_bias(j, 4 * ob + m));
+    }
+    int row = p0 / wp, x = p0 % wp;
+    for (int n = 0; n < nv; n++, x += 8) {
+        while (x >= wp) x -= wp, row++;
+        const int inside = row < j->rows && x + 8 <= a->ow;
+        for (int m = 0; m < nm; m++) {
+            __m256 f = _mm256_cvtepi32_ps(acc[m][n]);
+            f = _mm256_mul_ps(f, sv[m]);
+            f = _mm256_add_ps(f, bv[m]);
+            if (a->relu) f = _mm256_max_ps(f, _mm256_setzero_ps());
+            if (inside)
+                _mm256_storeu_ps(y0 + (size_t)m * oplane + (size_t)row * a->ow + x, f);
+            else
+                s8x_store8(j, 4 * ob + m, p0 + 8 * n, f);
+        }
+    }
+}
+
 /* ---------------------------------------------------------------- one block of 4 output channels */
 
 static void block(const s8_job *j, int ob, const int8_t *w) {
-    const int relu = j->a->relu;
     for (int p0 = 0; p0 < j->npx; p0 += TILE_PX) {
+        const int left = (j->npx - p0 + 7) / 8;
         __m256i acc[4][NV];
-        tile_4x24(j->scr, &j->b, j->off, j->taps, w, p0, acc);
-        for (int m = 0; m < 4 && 4 * ob + m < j->oc1; m++) {
-            const int oc = 4 * ob + m;
-            const __m256 sv = _mm256_set1_ps(s8_job_scale(j, oc)), bv = _mm256_set1_ps(s8_job_bias(j, oc));
-            for (int n = 0; n < NV && p0 + 8 * n < j->npx; n++) {
-                __m256 f = _mm256_cvtepi32_ps(acc[m][n]);
-                f = _mm256_mul_ps(f, sv);
-                f = _mm256_add_ps(f, bv);
-                if (relu) f = _mm256_max_ps(f, _mm256_setzero_ps());
-                s8x_store8(j, oc, p0 + 8 * n, f);
-            }
+        if (left >= NV) {
+            tile_4xn(j->scr, &j->b, j->off, j->taps, w, p0, NV, acc);
+            tile_store(j, ob, p0, NV, acc);
+        } else if (left == 2) {
+            tile_4xn(j->scr, &j->b, j->off, j->taps, w, p0, 2, acc);
+            tile_store(j, ob, p0, 2, acc);
+        } else {
+            tile_4xn(j->scr, &j->b, j->off, j->taps, w, p0, 1, acc);
+            tile_store(j, ob, p0, 1, acc);
         }
     }
 }
