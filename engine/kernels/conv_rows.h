@@ -13,7 +13,7 @@
  * padded column ox * sw + kx * dw, that is phase (kx * dw) % sw at index ox + (kx * dw) / sw: for every
  * tap, consecutive output pixels read consecutive floats. So an ISA's kernel is nothing but unmasked
  * vector loads and FMAs over runs of floats ("sources"), whatever the padding, stride or dilation; the
- * geometry lives here once. Rows outside the image point at a row of zeros.
+ * geometry lives here once. Rows outside the image are zeros (cin: a shared zero row).
  *
  *   cin: per output row, the rows of all input channels it reads are copied; for each output channel
  *        block of up to 8, a kernel keeps M channels x V vectors of pixels in registers over the ic * taps
@@ -121,7 +121,8 @@ static inline size_t u2_rows_tile_scratch(const u2_conv_args *a) {
     return r > t ? r : t;
 }
 
-/* Padded row iy of plane x (ih x iw) into dst (g->slot floats), or NULL when iy is outside. */
+/* Padded row iy of plane x (ih x iw) into dst (g->slot floats); returns dst, or zero (untouched dst) when
+ * iy is outside the image. */
 static inline const float *u2_rows_fill(const u2_conv_args *a, const u2_rows_geom *g, const float *x, int iy,
                                         float *dst, const float *zero) {
     if (iy < 0 || iy >= a->ih) return zero;

@@ -5,8 +5,9 @@
  * NEON has no masked load. A tap whose lanes are all inside the image (most of them) uses plain loads;
  * at the borders a lane mask is ANDed onto a whole-vector load, which may read pixels outside the image
  * but inside the input tensor (the neighbouring channel plane); only the first and last channels, where
- * such a read could leave the tensor, load lane by lane. Stride > 1 and grouped convs go to the
- * reference. */
+ * such a read could leave the tensor, load lane by lane. The first conv (<= 4 input channels, stride 1
+ * or 2) and 1-channel outputs on wide planes take the row kernels of conv_rows.h (at the end of this
+ * file); other strides and grouped convs go to the reference. */
 #include "kernels/conv_rows.h"
 
 #include <arm_neon.h>

@@ -3,7 +3,9 @@
  * tiles; weights packed once at load (conv_tile.h explains the layout and the order of the sums). 16 ymm registers hold 12 accumulators,
  * 3 input vectors and a broadcast weight, so a tap whose lanes are all inside the image (most of them)
  * runs on plain loads; taps at the borders use vmaskmovps, whose masks cost registers, in a second
- * loop. Stride > 1 and grouped convs go to the reference. */
+ * loop. The first conv (<= 4 input channels, stride 1 or 2) and 1-channel outputs on wide planes take the
+ * row kernels of conv_rows.h (at the end of this file); other strides and grouped convs go to the
+ * reference. */
 #include "kernels/conv_rows.h"
 
 #include <immintrin.h>

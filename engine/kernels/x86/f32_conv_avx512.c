@@ -3,8 +3,9 @@
  * packed once at load, masked loads instead of a padded copy of the input (conv_tile.h explains the
  * layout and the order of the sums). The next tile's pixels are prefetched during the current one (a
  * conv reads 64-128 planes at once, more streams than the hardware prefetcher follows). Column stride 2 (ISNet's first conv) loads 32 input columns with
- * two masked loads and keeps the even ones (vpermt2ps), in 8 x 2 tiles. Grouped convs and other
- * strides go to the reference. */
+ * two masked loads and keeps the even ones (vpermt2ps), in 8 x 2 tiles. The first conv (<= 4
+ * input channels, stride 1 or 2) and 1-channel outputs on wide planes take the row kernels of
+ * conv_rows.h (at the end of this file). Grouped convs and other strides go to the reference. */
 #include "kernels/conv_rows.h"
 
 #include <immintrin.h>
