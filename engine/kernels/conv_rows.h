@@ -5,7 +5,7 @@
  *   "cin": few input channels (U²-Net's first conv, 3 -> 64, stride 1, and ISNet's, stride 2). A tile
  *          sums only 3 channels per tap, so its setup (masks, bias, 24 stores) costs as much as its FMAs.
  *   "one": one output channel (the side outputs, 64 -> 1, and the 1x1 fuse conv). A tile of 1 channel
- *          does one FMA per masked load, with the input planes read 64 at a time (4 KB aliasing).
+ *          does one FMA per masked load, and loads split cache lines at taps kx = 1, 2.
  *
  * Both read input rows copied into scratch with their padding made explicit and, for column stride 2,
  * split into even and odd columns ("phases"). Padded column q of input row iy holds x[iy][q - pl] (0
@@ -34,8 +34,9 @@
 
 /* The one path's band: as many output rows as fit, with one channel's input rows, in this many bytes
  * (half of a 1 MB L2). Small bands re-read rows at their edges and read each channel in short runs 400 KB
- * apart (a 320x320 plane) that the hardware prefetchers follow badly: bands of 8 rows were 2x slower
- * on the 64 -> 1 side output at 320x320, whose 26 MB input comes from memory. */
+ * apart (a 320x320 plane) that the hardware prefetchers follow less well: bands of 8 rows were ~10%
+ * slower on the 64 -> 1 side output at 320x320, whose 26 MB input comes from memory; 64 KB to 512 KB
+ * budgets measured the same. */
 #define U2_ROWS_BUDGET ((size_t)512 << 10)
 #define U2_ROWS_SRC 64            /* most sources (ic * kh * kw) the cin path takes */
 #define U2_ROWS_ALIGN 16          /* floats: padded rows and computed widths are multiples of this */
