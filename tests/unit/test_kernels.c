@@ -2,8 +2,9 @@
  * engine/ops/ (themselves tested against formulas in test_ops.c) and against the convolution formula in
  * double: odd sizes, vector tails, channel counts that are not a multiple of any vector or block width,
  * dilation larger than the input, 1x1 inputs and kernels, no padding (a vector per row instead of the
- * flattened plane), stride 2 (AVX-512 has strided tiles), stride 3 and groups (which fall back to the
- * reference), slices of channels and rows
+ * flattened plane), stride 2 (AVX-512 has strided tiles; every set has stride-2 row kernels for up to 4
+ * input channels), stride 3 and groups (which fall back to the reference), the row kernels of
+ * conv_rows.h (1 output channel on wide planes, up to 4 input channels), slices of channels and rows
  * (a thread's share) that must give bitwise the same floats as one call.
  *
  * Tolerances: conv against the double formula 1e-4 (O(1) terms, at most a few hundred per sum: float32
@@ -61,6 +62,18 @@ static const conv_case conv_cases[] = {
     {2, 40, 1, 3, 3, 1, 1, 1, 1, 1, 1},      /* width 1: a vector spans 16 rows */
     {12, 33, 2, 12, 3, 1, 2, 2, 1, 1, 1},    /* width 2, dilation 2 */
     {24, 16, 16, 24, 3, 1, 1, 1, 1, 1, 1},   /* exact multiples */
+    /* the row paths (conv_rows.h): 1 output channel from 64 columns, up to 4 input channels */
+    {64, 11, 70, 1, 3, 1, 1, 1, 1, 0, 1},    /* a side output: 11 rows (groups of 4 + 3), 70 = 4x16 + 6 */
+    {5, 9, 67, 1, 3, 1, 1, 1, 1, 1, 0},      /* 1 channel, odd width, no bias, ReLU */
+    {7, 10, 80, 1, 3, 1, 2, 2, 1, 0, 1},     /* 1 channel, dilation 2: rows one at a time */
+    {3, 9, 140, 1, 3, 2, 1, 1, 1, 0, 1},     /* 1 channel, stride 2: 70 columns */
+    {6, 5, 66, 1, 1, 1, 0, 1, 1, 0, 1},      /* the 1x1 fuse conv at full width */
+    {3, 21, 37, 24, 3, 2, 1, 1, 1, 1, 1},    /* stride 2, odd input sizes */
+    {3, 15, 64, 64, 3, 1, 1, 1, 1, 1, 1},    /* the first conv, width a multiple of 16 */
+    {4, 6, 50, 9, 5, 1, 2, 1, 1, 0, 0},      /* 4 input channels, 5x5, 9 output channels, no bias */
+    {3, 10, 33, 16, 3, 2, 2, 2, 1, 1, 1},    /* stride 2, dilation 2 */
+    {1, 8, 40, 8, 7, 2, 3, 1, 1, 0, 1},      /* 7x7 stride 2 (49 taps) */
+    {3, 4, 2, 8, 3, 2, 1, 1, 1, 1, 1},       /* stride 2 into a 1-column output */
 };
 
 static void conv_set_case(const u2_kernels *kt, const conv_case *k) {

@@ -5,9 +5,10 @@
  * NEON has no masked load. A tap whose lanes are all inside the image (most of them) uses plain loads;
  * at the borders a lane mask is ANDed onto a whole-vector load, which may read pixels outside the image
  * but inside the input tensor (the neighbouring channel plane); only the first and last channels, where
- * such a read could leave the tensor, load lane by lane. Stride > 1 and grouped convs go to the
- * reference. */
-#include "kernels/conv_tile.h"
+ * such a read could leave the tensor, load lane by lane. The first conv (<= 4 input channels, stride 1
+ * or 2) and 1-channel outputs on wide planes take the row kernels of conv_rows.h (at the end of this
+ * file); other strides and grouped convs go to the reference. */
+#include "kernels/conv_rows.h"
 
 #include <arm_neon.h>
 
@@ -149,14 +150,134 @@ static const u2_tile_set tiles = {
     .part = {0, tile_1x8, tile_2x8, tile_3x6, tile_4x6, tile_5x4, tile_6x4, tile_7x3},
 };
 
+/* ---------------------------------------------------------------- row kernels (conv_rows.h) */
+
+/* Store the first n (1..4) lanes of o at p. */
+static inline void store_lanes(float *p, float32x4_t o, int n) {
+    if (n >= VL) {
+        vst1q_f32(p, o);
+        return;
+    }
+    vst1q_lane_f32(p, o, 0);
+    if (n > 1) vst1q_lane_f32(p + 1, o, 1);
+    if (n > 2) vst1q_lane_f32(p + 2, o, 2);
+}
+
+/* cin: V vectors of M channels from column x: bias, the n sources in order, ReLU, store (lanes < ow). */
+static inline __attribute__((always_inline)) void cin_vectors(const float *const *src, int n, const float *w, int ws,
+                                                             const float *b, int relu, float *y, size_t plane,
+                                                             int ow, int x, const int M, const int V) {
+    float32x4_t acc[MB][3];
+#pragma GCC unroll 8
+    for (int m = 0; m < M; m++) {
+        const float32x4_t bv = vdupq_n_f32(b ? b[m] : 0.0f);
+#pragma GCC unroll 3
+        for (int v = 0; v < V; v++) acc[m][v] = bv;
+    }
+    for (int k = 0; k < n; k++) {
+        float32x4_t xv[3];
+#pragma GCC unroll 3
+        for (int v = 0; v < V; v++) xv[v] = vld1q_f32(src[k] + x + v * VL);
+        FMA_STEP(M, V, acc, xv, w + (size_t)k * ws);
+    }
+#pragma GCC unroll 3
+    for (int v = 0; v < V; v++) {
+        const int x0 = x + v * VL;
+        if (x0 >= ow) break;
+#pragma GCC unroll 8
+        for (int m = 0; m < M; m++) {
+            float32x4_t o = acc[m][v];
+            if (relu) o = vmaxq_f32(o, vdupq_n_f32(0.0f));
+            store_lanes(y + m * plane + x0, o, ow - x0);
+        }
+    }
+}
+
+/* M channels: 3 vectors at a time (24 of the 32 q registers accumulate for 8 channels), then single ones. */
+#define CIN_FN(M)                                                                                              \
+    static void rows_cin_##M(const float *const *src, int n, const float *w, int ws, const float *b, int relu, \
+                             float *y, size_t plane, int ow, int owv) {                                        \
+        int x = 0;                                                                                             \
+        for (; x + 3 * VL <= owv; x += 3 * VL) cin_vectors(src, n, w, ws, b, relu, y, plane, ow, x, M, 3);     \
+        for (; x < owv; x += VL) cin_vectors(src, n, w, ws, b, relu, y, plane, ow, x, M, 1);                   \
+    }
+CIN_FN(1) CIN_FN(2) CIN_FN(3) CIN_FN(4) CIN_FN(5) CIN_FN(6) CIN_FN(7) CIN_FN(8)
+
+/* one: V vectors of the accumulator row from column x. */
+static inline __attribute__((always_inline)) void one_vectors(const float *const *src, int n, const float *w,
+                                                             float *acc, int x, const int V) {
+    float32x4_t a[8];
+#pragma GCC unroll 8
+    for (int v = 0; v < V; v++) a[v] = vld1q_f32(acc + x + v * VL);
+    for (int k = 0; k < n; k++) {
+        const float32x4_t wv = vld1q_dup_f32(w + k);
+        const float *s = src[k] + x;
+#pragma GCC unroll 8
+        for (int v = 0; v < V; v++) a[v] = vfmaq_f32(a[v], vld1q_f32(s + v * VL), wv);
+    }
+#pragma GCC unroll 8
+    for (int v = 0; v < V; v++) vst1q_f32(acc + x + v * VL, a[v]);
+}
+
+static void rows_one(const float *const *src, int n, const float *w, float *acc, int owv) {
+    int x = 0; /* owv is a multiple of 16: 4 vectors */
+    for (; x + 8 * VL <= owv; x += 8 * VL) one_vectors(src, n, w, acc, x, 8);
+    if (x < owv) one_vectors(src, n, w, acc, x, 4);
+}
+
+/* one3: U2_ROWS_GROUP rows x 4 vectors (16 accumulators), the 9 weights in registers. */
+static void rows_one3(const float *const *row, const float *w, float *acc, size_t stride, int owv) {
+    enum { R = U2_ROWS_GROUP, V = 4 };
+    float32x4_t wv[9];
+    for (int t = 0; t < 9; t++) wv[t] = vdupq_n_f32(w[t]);
+    for (int x = 0; x < owv; x += V * VL) { /* owv is a multiple of 16 */
+        float32x4_t a[R][V];
+#pragma GCC unroll 4
+        for (int r = 0; r < R; r++)
+#pragma GCC unroll 4
+            for (int v = 0; v < V; v++) a[r][v] = vld1q_f32(acc + r * stride + x + v * VL);
+#pragma GCC unroll 6
+        for (int i = 0; i < R + 2; i++) /* input row i serves output rows i - 2 .. i (ky = i - r) */
+#pragma GCC unroll 3
+            for (int kx = 0; kx < 3; kx++) {
+                float32x4_t xv[V];
+#pragma GCC unroll 4
+                for (int v = 0; v < V; v++) xv[v] = vld1q_f32(row[i] + kx + x + v * VL);
+#pragma GCC unroll 4
+                for (int r = 0; r < R; r++) {
+                    const int ky = i - r, t = ky * 3 + kx;
+                    if (ky < 0 || ky > 2) continue;
+#pragma GCC unroll 4
+                    for (int v = 0; v < V; v++) a[r][v] = vfmaq_f32(a[r][v], xv[v], wv[t]);
+                }
+            }
+#pragma GCC unroll 4
+        for (int r = 0; r < R; r++)
+#pragma GCC unroll 4
+            for (int v = 0; v < V; v++) vst1q_f32(acc + r * stride + x + v * VL, a[r][v]);
+    }
+}
+
+static const u2_rows_set rows = {
+    .cin = {0, rows_cin_1, rows_cin_2, rows_cin_3, rows_cin_4, rows_cin_5, rows_cin_6, rows_cin_7, rows_cin_8},
+    .one = rows_one,
+    .one3 = rows_one3,
+};
+
 static void f32_conv_8x12__neon(const u2_conv_args *a, int oc0, int oc1, int oy0, int oy1) {
-    u2_tile_conv(a, oc0, oc1, oy0, oy1, &tiles);
+    if (a->packed && u2_rows_runs(a)) u2_rows_conv(a, oc0, oc1, oy0, oy1, &rows);
+    else if (a->packed && a->sw == 1) u2_tile_conv(a, oc0, oc1, oy0, oy1, &tiles);
+    else u2_ref_conv(a, oc0, oc1, oy0, oy1); /* packed for the rows only (stride 2), or not packed */
 }
 
 /* ---------------------------------------------------------------- table entries */
 
-static u2net_status conv_prepare(const u2_conv_args *a, void **packed) { return u2_tile_pack(a, 1, packed); }
+/* Tiles take column stride 1; the row kernels stride 2 as well. */
+static u2net_status conv_prepare(const u2_conv_args *a, void **packed) {
+    return u2_tile_pack(a, u2_rows_kind(a) ? 2 : 1, packed);
+}
 
 void u2_install_f32_conv_neon(u2_kernels *k) {
     u2_tile_install(k, conv_prepare, f32_conv_8x12__neon);
+    k->conv_scratch = u2_rows_tile_scratch;
 }
