@@ -64,6 +64,7 @@ static float choose_scale(const float *wo, size_t n, float m) {
     double best = -1;
     for (int c = 0; c <= CLIP_STEPS; c++) {
         const float s = m * (1.0f - 0.01f * (float)c) / 127.0f;
+        if (!(s > 0.0f)) break; /* a subnormal maximum: the step underflows */
         double e2 = 0;
         for (size_t k = 0; k < n; k++) {
             const double e = (double)wo[k] - (double)clamp_q(lrint((double)wo[k] / s)) * s;
@@ -137,7 +138,8 @@ u2net_status u2w_quantize_conv(u2w_arena *a, const float *w, const uint32_t shap
         float m = 0.0f;
         for (size_t k = 0; k < per_oc; k++) m = fabsf(wo[k]) > m ? fabsf(wo[k]) : m;
         s[o] = m > 0.0f ? choose_scale(wo, per_oc, m) : 0.0f;
-        for (size_t k = 0; k < per_oc; k++) v[k] = m > 0.0f ? (double)wo[k] / (double)s[o] : 0.0;
+        if (!(s[o] > 0.0f)) s[o] = 0.0f; /* all zero, or too small for a float step: stored as zeros */
+        for (size_t k = 0; k < per_oc; k++) v[k] = s[o] > 0.0f ? (double)wo[k] / (double)s[o] : 0.0;
         round_channel(v, icg, taps, r, fr);
         for (uint32_t i = 0; i < icg; i++)
             for (uint32_t t = 0; t < taps; t++) {

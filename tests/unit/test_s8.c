@@ -355,7 +355,8 @@ static void test_weight_quantizer(void) {
     const size_t per = 13 * 9, n = 7 * per;
     float *w = malloc(n * sizeof *w);
     for (size_t i = 0; i < n; i++) w[i] = (unit() - 0.5f) * (1.0f + (float)(i / per)); /* channels of different ranges */
-    for (size_t i = 0; i < per; i++) w[3 * per + i] = 0.0f;                              /* an all-zero channel */
+    for (size_t i = 0; i < per; i++) w[3 * per + i] = 0.0f; /* a zero channel but for one subnormal: no step */
+    w[3 * per + 5] = 1e-44f;
     u2w_arena ar = {0};
     int8_t *q;
     float *s;
