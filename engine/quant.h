@@ -3,8 +3,8 @@
  * (engine/quant.c), the reference int8 conv (engine/ops/conv_s8.c) and every int8 kernel.
  * docs/quantization.md explains the choices.
  *
- * Weights: per output channel, symmetric: w[oc, ...] ~= q * wscale[oc], q in [-127, 127], wscale =
- * max|w[oc, ...]| / 127. Stored packed (U2_LAYOUT_I8_OC4IC4) so every ISA reads them in place:
+ * Weights: per output channel, symmetric: w[oc, ...] ~= q * wscale[oc], q in [-127, 127], wscale about
+ * max|w[oc, ...]| / 127 (the converter's choice: weights-tool/quantize.c). Stored packed (U2_LAYOUT_I8_OC4IC4) so every ISA reads them in place:
  *
  *     packed[ob][iq][tap][o][i] = q[4 ob + o, 4 iq + i, tap]     (tap = ky * kw + kx)
  *     ob < ceil(oc / 4), iq < ceil(ic / 4); entries past oc or ic are 0

@@ -366,12 +366,23 @@ static void test_close_to_float(void) {
 
 /* ---------------------------------------------------------------- the converter's quantizer */
 
+/* Squared error of channel w (n weights) rounded to nearest on the grid of step s, clipped to +-127. */
+static double nearest_err2(const float *w, size_t n, double s) {
+    double e2 = 0;
+    for (size_t i = 0; i < n; i++) {
+        const double q = fmin(127, fmax(-127, nearbyint(w[i] / s))), e = w[i] - q * s;
+        e2 += e * e;
+    }
+    return e2;
+}
+
 static void test_weight_quantizer(void) {
     const uint32_t shape[4] = {7, 13, 3, 3};
     const size_t per = 13 * 9, n = 7 * per;
     float *w = malloc(n * sizeof *w);
     for (size_t i = 0; i < n; i++) w[i] = (unit() - 0.5f) * (1.0f + (float)(i / per)); /* channels of different ranges */
-    for (size_t i = 0; i < per; i++) w[3 * per + i] = 0.0f;                              /* an all-zero channel */
+    for (size_t i = 0; i < per; i++) w[3 * per + i] = 0.0f; /* a zero channel but for one subnormal: no step */
+    w[3 * per + 5] = 1e-44f;
     u2w_arena ar = {0};
     int8_t *q;
     float *s;
@@ -381,28 +392,39 @@ static void test_weight_quantizer(void) {
     CHECK(bytes == 2 * 4 * 9 * 16, "packed size %zu", bytes);
     double sum2 = 0, err2 = 0, worst = 0;
     for (uint32_t o = 0; o < 7; o++) {
+        const float *wo = w + o * per;
         float m = 0;
-        for (size_t i = 0; i < per; i++) m = fmaxf(m, fabsf(w[o * per + i]));
-        CHECK(s[o] == m / 127.0f, "channel %u: scale %g, max/127 %g", o, (double)s[o], (double)(m / 127.0f));
+        for (size_t i = 0; i < per; i++) m = fmaxf(m, fabsf(wo[i]));
+        /* the scale: a clipping of max/127 between 0.6 and 1, no worse than max/127 for nearest rounding */
+        CHECK(s[o] <= m / 127.0f && s[o] >= 0.6f * m / 127.0f, "channel %u: scale %g, max/127 %g", o, (double)s[o],
+              (double)(m / 127.0f));
+        if (m > 0) { /* the least error among the clippings 1 - k/100 (k <= 40) */
+            double best = nearest_err2(wo, per, m / 127.0f);
+            for (int k = 1; k <= 40; k++) best = fmin(best, nearest_err2(wo, per, m * (1.0f - 0.01f * (float)k) / 127.0f));
+            CHECK(nearest_err2(wo, per, s[o]) <= best * (1 + 1e-9), "channel %u: scale %g has error %g, the best clipping %g", o,
+                  (double)s[o], nearest_err2(wo, per, s[o]), best);
+        }
         double drift = 0;
-        int top = 0;
-        for (uint32_t c = 0; c < 13; c++)
+        for (uint32_t c = 0; c < 13; c++) {
+            double cdrift = 0; /* the input channel's taps: what a flat input sees */
             for (uint32_t t = 0; t < 9; t++) {
                 const size_t at = (((size_t)(o / 4) * 4 + c / 4) * 9 + t) * 16 + (o % 4) * 4 + c % 4;
-                const double v = w[o * per + c * 9 + t], qv = q[at];
+                const double v = wo[c * 9 + t], qv = q[at];
                 CHECK(qv >= -127 && qv <= 127, "q out of range");
                 if (s[o] > 0) {
-                    CHECK(fabs(v / s[o] - qv) < 1.0, "channel %u: %g stored as %g steps", o, v / s[o], qv);
-                    drift += v / s[o] - qv;
-                    top |= fabs(qv) == 127;
+                    const double vs = fmin(127, fmax(-127, v / s[o])); /* beyond +-127: clipped */
+                    CHECK(fabs(vs - qv) < 1.0, "channel %u: %g stored as %g steps", o, v / s[o], qv);
+                    cdrift += vs - qv;
                 } else {
                     CHECK(qv == 0, "zero channel stored %g", qv);
                 }
                 const double er = v - qv * s[o];
                 sum2 += v * v, err2 += er * er, worst = fmax(worst, fabs(er));
             }
+            CHECK(fabs(cdrift) < 1.0, "channel %u, input %u: the taps' rounding errors sum to %g steps", o, c, cdrift);
+            drift += cdrift;
+        }
         CHECK(fabs(drift) <= 0.5 + 1e-6, "channel %u: rounding errors sum to %g steps", o, drift);
-        CHECK(s[o] == 0 || top, "channel %u: its largest weight is not +-127", o);
     }
     /* padding (channels 13..15, output channel 7) is zero */
     for (uint32_t o = 0; o < 8; o++)
@@ -421,6 +443,46 @@ static void test_weight_quantizer(void) {
         CHECK(u2w_quantize_conv(&ar, w, shape, &q, &bytes, &s, &e) == U2NET_ERR_LIMIT && tu_has(u2net_last_error(), "not finite"),
               "weight %g: %s", (double)bad[k], u2net_last_error());
     }
+    u2w_arena_free(&ar);
+    free(w);
+}
+
+/* Why the sums are preserved: on a smooth input (each input channel constant over the window, positive,
+ * as after a ReLU) the conv's error is sum_c x_c * (tap sum of channel c's errors). Against plain nearest
+ * rounding on the same grid it is 9.6x smaller in RMS here (3.6x when only each output channel's total is kept,
+ * the quantizer before per-input-channel sums; 6x is asked). */
+static void test_weight_quantizer_smooth(void) {
+    enum { OC = 32, IC = 64, TAPS = 9 };
+    const uint32_t shape[4] = {OC, IC, 3, 3};
+    float *w = malloc((size_t)OC * IC * TAPS * sizeof *w);
+    double x[IC];
+    for (size_t i = 0; i < (size_t)OC * IC * TAPS; i++) w[i] = (unit() + unit() + unit() - 1.5f) * 0.1f;
+    for (int c = 0; c < IC; c++) x[c] = 0.5 + unit();
+    u2w_arena ar = {0};
+    int8_t *q;
+    float *s;
+    size_t bytes;
+    u2w_qerr e;
+    REQUIRE(u2w_quantize_conv(&ar, w, shape, &q, &bytes, &s, &e) == U2NET_OK, "%s", u2net_last_error());
+    double ours = 0, nearest = 0;
+    int clipped = 0;
+    for (int o = 0; o < OC; o++) {
+        float m = 0;
+        for (int i = 0; i < IC * TAPS; i++) m = fmaxf(m, fabsf(w[(size_t)o * IC * TAPS + i]));
+        clipped += s[o] < m / 127.0f;
+        double yo = 0, yn = 0;
+        for (int c = 0; c < IC; c++)
+            for (int t = 0; t < TAPS; t++) {
+                const double v = w[((size_t)o * IC + c) * TAPS + t];
+                const double qv = q[(((size_t)(o / 4) * (IC / 4) + c / 4) * TAPS + t) * 16 + (o % 4) * 4 + c % 4];
+                yo += (v - qv * s[o]) * x[c];
+                yn += (v - fmin(127, fmax(-127, nearbyint(v / s[o]))) * s[o]) * x[c];
+            }
+        ours += yo * yo, nearest += yn * yn;
+    }
+    CHECK(ours * 40 < nearest, "flat-input output error: rms %g with the sum fixes, %g rounding to nearest (6x smaller expected)",
+          sqrt(ours / OC), sqrt(nearest / OC));
+    CHECK(clipped > 0, "no channel of %d chose a clipped scale (about a third do on such weights)", OC);
     u2w_arena_free(&ar);
     free(w);
 }
@@ -647,6 +709,7 @@ int main(void) {
     RUN(test_group_max_rows);
     RUN(test_close_to_float);
     RUN(test_weight_quantizer);
+    RUN(test_weight_quantizer_smooth);
     RUN(test_int8_model);
     RUN(test_keep_float);
     RUN(test_loader_refusals);
