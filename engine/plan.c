@@ -13,6 +13,9 @@
  *  3. Placement: buffers in some order, each at the lowest arena offset that does not overlap a
  *     buffer whose lifetime overlaps its own (greedy, as TFLite's arena planner), for three orders:
  *     largest first, earliest first, longest-lived first.
+ * Fused conv + Add pairs (engine/fuse.c): the conv writes the Add's output, so the conv's own value is
+ * placed at the start of the Add's (lifetime: the conv's step only), the Add's output lives from the
+ * conv's step, and the residual is read at the conv's step (the Add's step no longer reads anything).
  * Every policy/order pair is tried and the smallest arena wins (ties: the first tried), so the plan
  * stays deterministic. */
 #include "plan.h"
@@ -112,11 +115,20 @@ static void lifetimes(const u2net_model *m, u2_plan *p) {
     }
     for (uint32_t i = 0; i < m->n_ops; i++) {
         const u2_op *op = &m->ops[i];
+        const uint32_t j = u2_plan_fused_add(m, p, i);
+        if (u2_plan_skips(m, p, i)) continue; /* its conv did the reading */
         for (uint32_t k = 0; k < op->n_inputs; k++) {
             if (op->type == U2_OP_RESIZE && k == 1) continue; /* only its size is used */
             u2_plan_value *u = &p->v[op->inputs[k]];
             if (u->last < (int)i + 1) u->last = (int)i + 1;
         }
+        if (j == U2_NONE) continue;
+        const u2_op *add = &m->ops[j];
+        for (uint32_t k = 0; k < 2; k++) { /* the residual, read now */
+            u2_plan_value *u = &p->v[add->inputs[k]];
+            if (add->inputs[k] != op->output && u->last < (int)i + 1) u->last = (int)i + 1;
+        }
+        p->v[add->output].first = (int)i + 1;
     }
     for (uint32_t k = 0; k < m->n_outputs; k++) p->v[m->outputs[k]].last = (int)m->n_ops + 1;
 }
@@ -127,6 +139,10 @@ static void concat_in_place(const u2net_model *m, u2_plan *p, int policy) {
     for (uint32_t v = 0; v < m->n_values; v++) {
         p->v[v].parent = v;
         p->v[v].sub = 0;
+    }
+    for (uint32_t i = 0; i < m->n_ops; i++) { /* a fused conv writes its Add's output */
+        const uint32_t j = u2_plan_fused_add(m, p, i);
+        if (j != U2_NONE) p->v[m->ops[i].output].parent = m->ops[j].output;
     }
     for (uint32_t i = 0; i < m->n_ops; i++) {
         const u2_op *op = &m->ops[i];
@@ -303,8 +319,11 @@ void u2_plan_free(u2_plan *p) {
     memset(p, 0, sizeof *p);
 }
 
-u2net_status u2_plan_build(const u2net_model *m, int h, int w, u2_plan *p) {
+u2net_status u2_plan_build(const u2net_model *m, int h, int w, u2_plan *p) { return u2_plan_build_fuse(m, h, w, 1, p); }
+
+u2net_status u2_plan_build_fuse(const u2net_model *m, int h, int w, int fuse, u2_plan *p) {
     memset(p, 0, sizeof *p);
+    p->fuse = fuse != 0;
     if (h < 1 || w < 1) return u2_fail(U2NET_ERR_ARG, "input size %dx%d: height and width must be at least 1", h, w);
     if (h > U2_MAX_DIM || w > U2_MAX_DIM)
         return u2_fail(U2NET_ERR_LIMIT, "input size %dx%d exceeds %d in a dimension", h, w, U2_MAX_DIM);
@@ -318,7 +337,8 @@ u2net_status u2_plan_build(const u2net_model *m, int h, int w, u2_plan *p) {
         return s;
     }
     for (uint32_t v = 0; v < m->n_values; v++)
-        p->naive_floats += (p->v[v].n + ALIGN_FLOATS - 1) / ALIGN_FLOATS * ALIGN_FLOATS;
+        if (v == 0 || u2_plan_fused_add(m, p, m->values[v].producer) == U2_NONE) /* a fused conv's has none */
+            p->naive_floats += (p->v[v].n + ALIGN_FLOATS - 1) / ALIGN_FLOATS * ALIGN_FLOATS;
     for (uint32_t i = 0; i < m->n_ops; i++) p->macs += u2_plan_op_macs(m, p, i);
     s = conv_scratch(m, p);
     if (s != U2NET_OK) u2_plan_free(p);
