@@ -57,6 +57,9 @@ static void conv_plan(job *j, int n_threads) {
     j->units = (size_t)j->oc_groups * (size_t)j->row_groups;
 }
 
+#define FUSE_BAND_FLOATS ((size_t)64 << 10) /* 256 KB of conv output: stays in L2 until its residual is added */
+static inline size_t u2_max_sz(size_t a, size_t b) { return a > b ? a : b; }
+
 /* The fused Add over output channels [c0, c1) x rows [y0, y1) of a conv (each channel's rows are one run). */
 static void add_residual(const job *j, int oc, int oh, int ow, int c0, int c1, int y0, int y1) {
     const u2_kernels *k = j->c->k;
@@ -78,9 +81,14 @@ static void conv_slices(const job *j, const u2_kernels *k, u2_conv_args *a, size
         const int oc0 = (int)(b - rg * ocg) * grain, oc1 = (int)(stop - rg * ocg) * grain;
         size_t y0, y1;
         u2_split((size_t)a->oh, (int)rg, j->row_groups, &y0, &y1);
-        if (y0 < y1) {
-            k->conv(a, oc0, oc1 < a->oc ? oc1 : a->oc, (int)y0, (int)y1);
-            if (j->res) add_residual(j, a->oc, a->oh, a->ow, oc0, oc1, (int)y0, (int)y1);
+        const int c1 = oc1 < a->oc ? oc1 : a->oc;
+        if (y0 < y1 && !j->res) k->conv(a, oc0, c1, (int)y0, (int)y1);
+        /* fused Add: rows in bands of about FUSE_BAND_FLOATS outputs, each added while still in cache */
+        const size_t band = j->res ? u2_max_sz(1, FUSE_BAND_FLOATS / ((size_t)(c1 - oc0) * (size_t)a->ow)) : 1;
+        for (size_t r0 = y0; j->res && r0 < y1; r0 += band) {
+            const int r1 = (int)(y1 - r0 < band ? y1 : r0 + band);
+            k->conv(a, oc0, c1, (int)r0, r1);
+            add_residual(j, a->oc, a->oh, a->ow, oc0, c1, (int)r0, r1);
         }
         b = stop;
     }
