@@ -135,7 +135,8 @@ static void lifetimes(const u2net_model *m, u2_plan *p) {
 
 enum { ALIAS_LATEST, ALIAS_ALL, ALIAS_POLICIES };
 
-static void concat_in_place(const u2net_model *m, u2_plan *p, int policy) {
+/* extra (n_values, or NULL): inputs to place inside their concat too, though made before another input. */
+static void concat_in_place(const u2net_model *m, u2_plan *p, int policy, const uint8_t *extra) {
     for (uint32_t v = 0; v < m->n_values; v++) {
         p->v[v].parent = v;
         p->v[v].sub = 0;
@@ -156,7 +157,7 @@ static void concat_in_place(const u2net_model *m, u2_plan *p, int policy) {
                 if (op->inputs[j] == u) once = 0;
                 if (p->v[op->inputs[j]].first > p->v[u].first) latest = 0;
             }
-            if (once && (latest || policy == ALIAS_ALL) && p->v[u].parent == u) {
+            if (once && (latest || policy == ALIAS_ALL || (extra && extra[u])) && p->v[u].parent == u) {
                 p->v[u].parent = op->output;
                 p->v[u].sub = off;
             }
@@ -253,23 +254,94 @@ static u2net_status place_buffers(const u2net_model *m, u2_plan *p, int order) {
     return U2NET_OK;
 }
 
-/* Try every aliasing policy and placement order; keep the smallest arena. Large graphs (where the
- * quadratic placement gets slow) only get the first pair. */
+/* The smallest arena over the placement orders for one aliasing choice: *peak and *order. */
+static u2net_status best_order(const u2net_model *m, u2_plan *p, int policy, const uint8_t *extra, size_t *peak,
+                               int *order) {
+    *peak = SIZE_MAX;
+    for (int o = 0; o < ORDERS; o++) {
+        concat_in_place(m, p, policy, extra);
+        U2_TRY(place_buffers(m, p, o));
+        if (p->arena_floats < *peak) *peak = p->arena_floats, *order = o;
+    }
+    return U2NET_OK;
+}
+
+typedef struct {
+    uint32_t v;
+    size_t n;
+} candidate;
+
+static int by_n_desc(const void *a, const void *b) {
+    const candidate *x = a, *y = b;
+    if (x->n != y->n) return x->n > y->n ? -1 : 1;
+    return x->v < y->v ? -1 : x->v > y->v;
+}
+
+/* Starting from "only the input made last": the concat inputs made earlier that the latest-only plan left
+ * to copy, largest first, each put in place if the arena does not grow (a copy of a 26 MB skip
+ * connection costs a pass over memory; the place it takes may be free at the peak); then, in a second
+ * round, those that grow it by at most 1/SLACK of the latest-only arena in all (U²-NetP's 64x320x320
+ * stage-1 output inside the last 128-channel concat: +5%, docs/architecture.md). */
+#define SLACK 16
+static u2net_status more_in_place(const u2net_model *m, u2_plan *p, uint8_t *extra, size_t *best_peak, int *best) {
+    uint32_t nc = 0;
+    candidate *c = u2_calloc(m->n_values, sizeof *c);
+    if (!c) return u2_fail(U2NET_ERR_NOMEM, "out of memory planning %u values", m->n_values);
+    concat_in_place(m, p, ALIAS_LATEST, NULL);
+    for (uint32_t i = 0; i < m->n_ops; i++) {
+        const u2_op *op = &m->ops[i];
+        if (op->type != U2_OP_CONCAT) continue;
+        for (uint32_t k = 0; k < op->n_inputs; k++) {
+            const uint32_t u = op->inputs[k];
+            if (p->v[u].parent == u && !extra[u]) extra[u] = 1, c[nc].v = u, c[nc].n = p->v[u].n, nc++;
+        }
+    }
+    memset(extra, 0, m->n_values);
+    qsort(c, nc, sizeof *c, by_n_desc);
+    const size_t cap = *best_peak + *best_peak / SLACK;
+    u2net_status s = U2NET_OK;
+    for (uint32_t k = 0; k < 2 * nc && s == U2NET_OK; k++) {
+        const uint32_t u = c[k % nc].v;
+        if (extra[u]) continue; /* placed in the first round */
+        size_t peak;
+        int order = 0;
+        extra[u] = 1;
+        s = best_order(m, p, ALIAS_LATEST, extra, &peak, &order);
+        if (s == U2NET_OK && peak <= (k < nc ? *best_peak : cap)) *best_peak = peak, *best = ALIAS_LATEST * ORDERS + order;
+        else extra[u] = 0;
+    }
+    u2_free(c);
+    return s;
+}
+
+/* Try every aliasing policy and placement order; from the best latest-only plan, put more inputs in place
+ * while the arena does not grow; keep the smallest arena (ties: the first tried, or more in place), so
+ * the plan stays deterministic. Large graphs (where the quadratic placement gets slow) only get the
+ * first pair. */
 static u2net_status plan_memory(const u2net_model *m, u2_plan *p) {
     lifetimes(m, p);
     const int tries = m->n_values > 4096 ? 1 : ALIAS_POLICIES * ORDERS;
     int best = 0;
     size_t best_peak = SIZE_MAX;
     for (int t = 0; t < tries; t++) {
-        concat_in_place(m, p, t / ORDERS);
+        concat_in_place(m, p, t / ORDERS, NULL);
         U2_TRY(place_buffers(m, p, t % ORDERS));
         if (p->arena_floats < best_peak) best_peak = p->arena_floats, best = t;
     }
-    if (best != tries - 1) {
-        concat_in_place(m, p, best / ORDERS);
-        U2_TRY(place_buffers(m, p, best % ORDERS));
+    uint8_t *extra = NULL;
+    if (tries > 1 && best / ORDERS == ALIAS_LATEST) {
+        extra = u2_calloc(m->n_values, 1);
+        if (!extra) return u2_fail(U2NET_ERR_NOMEM, "out of memory planning %u values", m->n_values);
+        u2net_status s = more_in_place(m, p, extra, &best_peak, &best);
+        if (s != U2NET_OK) {
+            u2_free(extra);
+            return s;
+        }
     }
-    return U2NET_OK;
+    concat_in_place(m, p, best / ORDERS, extra);
+    u2net_status s = place_buffers(m, p, best % ORDERS);
+    u2_free(extra);
+    return s;
 }
 
 /* ---------------------------------------------------------------- plan */
