@@ -217,7 +217,7 @@ static void test_bitwise(void) {
             REQUIRE(golden[k] && n == 97 * 131, "%s missing", name);
         }
     }
-    check_bitwise("u2netp f32", g_f32, g_f32_len, x, golden);
+    check_bitwise("u2netp f32", g_f32, g_f32_len, x, golden[0] ? golden : NULL);
     check_bitwise("u2netp int8", g_s8, g_s8_len, x, NULL);
     size_t len;
     uint8_t *tiny = tu_tiny_model(&len); /* its Add carries a ReLU */
