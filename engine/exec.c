@@ -4,9 +4,11 @@
  * by output never changes a result, so outputs are the same for any thread count.
  *
  * Fused residual Adds (engine/fuse.c): a conv that absorbs an Add writes the Add's output (the plan
- * put its own value there), and right after each kernel call the executor adds the residual over the
- * slice the call just wrote, while it is still in cache, through the same k->add with the same operand
- * order as the Add op; the Add op itself is skipped. Outputs are bitwise those of the unfused graph.
+ * put its own value there), and each thread, once the kernel has computed its share, adds the residual
+ * over that share in place, through the same k->add with the same operand order as the Add op; the Add
+ * op itself is skipped. Outputs are bitwise those of the unfused graph. (Adding after every int8 row
+ * group or float32 band, while the slice is still in cache, was measured slower: the residual is then
+ * read in short runs, one per channel, which the prefetchers do not follow; docs/architecture.md.)
  *
  * Debug: with U2NET_DUMP=DIR in the environment when the context was made, every op's output is
  * written to DIR/NNN_<value name>.f32 (raw float32, [c, h, w]) as it is produced. */
@@ -57,9 +59,6 @@ static void conv_plan(job *j, int n_threads) {
     j->units = (size_t)j->oc_groups * (size_t)j->row_groups;
 }
 
-#define FUSE_BAND_FLOATS ((size_t)64 << 10) /* 256 KB of conv output: stays in L2 until its residual is added */
-static inline size_t u2_max_sz(size_t a, size_t b) { return a > b ? a : b; }
-
 /* The fused Add over output channels [c0, c1) x rows [y0, y1) of a conv (each channel's rows are one run). */
 static void add_residual(const job *j, int oc, int oh, int ow, int c0, int c1, int y0, int y1) {
     const u2_kernels *k = j->c->k;
@@ -81,14 +80,10 @@ static void conv_slices(const job *j, const u2_kernels *k, u2_conv_args *a, size
         const int oc0 = (int)(b - rg * ocg) * grain, oc1 = (int)(stop - rg * ocg) * grain;
         size_t y0, y1;
         u2_split((size_t)a->oh, (int)rg, j->row_groups, &y0, &y1);
-        const int c1 = oc1 < a->oc ? oc1 : a->oc;
-        if (y0 < y1 && !j->res) k->conv(a, oc0, c1, (int)y0, (int)y1);
-        /* fused Add: rows in bands of about FUSE_BAND_FLOATS outputs, each added while still in cache */
-        const size_t band = j->res ? u2_max_sz(1, FUSE_BAND_FLOATS / ((size_t)(c1 - oc0) * (size_t)a->ow)) : 1;
-        for (size_t r0 = y0; j->res && r0 < y1; r0 += band) {
-            const int r1 = (int)(y1 - r0 < band ? y1 : r0 + band);
-            k->conv(a, oc0, c1, (int)r0, r1);
-            add_residual(j, a->oc, a->oh, a->ow, oc0, c1, (int)r0, r1);
+        if (y0 < y1) {
+            const int c1 = oc1 < a->oc ? oc1 : a->oc;
+            k->conv(a, oc0, c1, (int)y0, (int)y1);
+            if (j->res) add_residual(j, a->oc, a->oh, a->ow, oc0, c1, (int)y0, (int)y1);
         }
         b = stop;
     }
@@ -105,16 +100,21 @@ static void job_run(void *arg, int t, int n) {
         if (j->is_s8) {
             u2_s8conv_args a = j->s8;
             a.scratch = j->c->scratch + (size_t)t * j->c->scratch_each;
-            if (!j->res) {
-                k->s8_conv(&a, (int)b, (int)e);
-                break;
-            }
-            const size_t nc = (size_t)u2_s8_chunks(&a); /* one row group at a time, then its residual */
+            k->s8_conv(&a, (int)b, (int)e);
+            if (!j->res) break;
+            /* the residual over the units [b, e): a partial row group at each end, whole ones between (then
+             * one run per channel over all their rows: short strided runs were measurably slower) */
+            const size_t nc = (size_t)u2_s8_chunks(&a);
             while (b < e) {
-                const size_t g = b / nc, stop = e < (g + 1) * nc ? e : (g + 1) * nc;
-                k->s8_conv(&a, (int)b, (int)stop);
-                add_residual(j, a.oc, a.oh, a.ow, (int)(b - g * nc) * a.oc_chunk, (int)(stop - g * nc) * a.oc_chunk,
-                             (int)g * U2_S8_ROWS, (int)(g + 1) * U2_S8_ROWS);
+                const size_t g = b / nc;
+                size_t stop = e < (g + 1) * nc ? e : (g + 1) * nc, g1 = g + 1;
+                if (b == g * nc && stop == (g + 1) * nc) { /* whole groups from g on */
+                    g1 = e / nc;
+                    stop = g1 * nc;
+                }
+                add_residual(j, a.oc, a.oh, a.ow, (int)(b - g * nc) * a.oc_chunk,
+                             stop == g1 * nc ? a.oc : (int)(stop - g * nc) * a.oc_chunk, (int)g * U2_S8_ROWS,
+                             (int)g1 * U2_S8_ROWS);
                 b = stop;
             }
             break;
