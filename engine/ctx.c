@@ -49,6 +49,8 @@ u2net_status u2net_ctx_init(const u2net_model *m, const u2net_ctx_params *params
         }
         memcpy(c->dump_dir, dump, len + 1);
     }
+    const char *fuse = getenv("U2NET_FUSE");
+    c->fuse = !c->dump_dir && !(fuse && !strcmp(fuse, "0"));
     u2net_status s = u2_pool_create(n, &c->pool);
     if (s != U2NET_OK) {
         u2_free(c->dump_dir);
@@ -74,7 +76,7 @@ static u2net_status prepare(u2net_ctx *c, int h, int w) {
     if (c->plan.v && c->plan.h == h && c->plan.w == w) return U2NET_OK;
     u2_plan_free(&c->plan);
     u2_plan p;
-    U2_TRY(u2_plan_build(c->m, h, w, &p));
+    U2_TRY(u2_plan_build_fuse(c->m, h, w, c->fuse, &p));
     if (c->max_memory) {
         size_t need = 0, scratch;
         int ok = u2_mul_ok(p.arena_floats, sizeof(float), &need) &&

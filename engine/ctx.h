@@ -24,6 +24,8 @@ struct u2net_ctx {
     int have_output;          /* the last run succeeded: outputs are readable */
 
     char *dump_dir;           /* $U2NET_DUMP at init: write every op's output there */
+    int fuse;                 /* fold residual Adds into their conv (engine/fuse.c): off with $U2NET_FUSE=0
+                                 or a dump (a fused conv's own output is never stored) */
 };
 
 /* The thread count of a context made with n_threads = 0 (ctx.c). */

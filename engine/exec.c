@@ -3,6 +3,13 @@
  * (pool, resize), element range (add, sigmoid, relu) or pixel range (softmax over channels). Splitting
  * by output never changes a result, so outputs are the same for any thread count.
  *
+ * Fused residual Adds (engine/fuse.c): a conv that absorbs an Add writes the Add's output (the plan
+ * put its own value there), and each thread, once the kernel has computed its share, adds the residual
+ * over that share in place, through the same k->add with the same operand order as the Add op; the Add
+ * op itself is skipped. Outputs are bitwise those of the unfused graph. (Adding after every int8 row
+ * group or float32 band, while the slice is still in cache, was measured slower: the residual is then
+ * read in short runs, one per channel, which the prefetchers do not follow; docs/architecture.md.)
+ *
  * Debug: with U2NET_DUMP=DIR in the environment when the context was made, every op's output is
  * written to DIR/NNN_<value name>.f32 (raw float32, [c, h, w]) as it is produced. */
 #include "ctx.h"
@@ -22,6 +29,10 @@ typedef struct {
     float *y;
     u2_s8conv_args s8;            /* an int8 conv: split by (row group, channel chunk) units */
     int is_s8;
+    /* a conv with a fused Add: y = add(y, r) (or add(r, y): the Add's operand order) over each slice */
+    const float *res;             /* (oc, oh, ow) the residual, or NULL: no fused Add */
+    int res_first;                /* 1: the residual is the Add's first input */
+    int res_relu;                 /* the Add's own ReLU */
 } job;
 
 static float *value_ptr(const u2net_ctx *c, uint32_t v) { return c->arena + c->plan.v[v].offset; }
@@ -48,6 +59,19 @@ static void conv_plan(job *j, int n_threads) {
     j->units = (size_t)j->oc_groups * (size_t)j->row_groups;
 }
 
+/* The fused Add over output channels [c0, c1) x rows [y0, y1) of a conv (each channel's rows are one run). */
+static void add_residual(const job *j, int oc, int oh, int ow, int c0, int c1, int y0, int y1) {
+    const u2_kernels *k = j->c->k;
+    float *y = j->y;
+    const float *a = j->res_first ? j->res : y, *b = j->res_first ? y : j->res;
+    if (c1 > oc) c1 = oc;
+    if (y1 > oh) y1 = oh;
+    for (int c = c0; c < c1; c++) {
+        const size_t base = (size_t)c * (size_t)oh * (size_t)ow;
+        k->add(a, b, y, base + (size_t)y0 * (size_t)ow, base + (size_t)y1 * (size_t)ow, j->res_relu);
+    }
+}
+
 static void conv_slices(const job *j, const u2_kernels *k, u2_conv_args *a, size_t b, size_t e) {
     const int grain = k->conv_oc_grain > 0 ? k->conv_oc_grain : 4;
     const size_t ocg = (size_t)j->oc_groups;
@@ -56,7 +80,11 @@ static void conv_slices(const job *j, const u2_kernels *k, u2_conv_args *a, size
         const int oc0 = (int)(b - rg * ocg) * grain, oc1 = (int)(stop - rg * ocg) * grain;
         size_t y0, y1;
         u2_split((size_t)a->oh, (int)rg, j->row_groups, &y0, &y1);
-        if (y0 < y1) k->conv(a, oc0, oc1 < a->oc ? oc1 : a->oc, (int)y0, (int)y1);
+        if (y0 < y1) {
+            const int c1 = oc1 < a->oc ? oc1 : a->oc;
+            k->conv(a, oc0, c1, (int)y0, (int)y1);
+            if (j->res) add_residual(j, a->oc, a->oh, a->ow, oc0, c1, (int)y0, (int)y1);
+        }
         b = stop;
     }
 }
@@ -73,6 +101,22 @@ static void job_run(void *arg, int t, int n) {
             u2_s8conv_args a = j->s8;
             a.scratch = j->c->scratch + (size_t)t * j->c->scratch_each;
             k->s8_conv(&a, (int)b, (int)e);
+            if (!j->res) break;
+            /* the residual over the units [b, e): a partial row group at each end, whole ones between (then
+             * one run per channel over all their rows: short strided runs were measurably slower) */
+            const size_t nc = (size_t)u2_s8_chunks(&a);
+            while (b < e) {
+                const size_t g = b / nc;
+                size_t stop = e < (g + 1) * nc ? e : (g + 1) * nc, g1 = g + 1;
+                if (b == g * nc && stop == (g + 1) * nc) { /* whole groups from g on */
+                    g1 = e / nc;
+                    stop = g1 * nc;
+                }
+                add_residual(j, a.oc, a.oh, a.ow, (int)(b - g * nc) * a.oc_chunk,
+                             stop == g1 * nc ? a.oc : (int)(stop - g * nc) * a.oc_chunk, (int)g * U2_S8_ROWS,
+                             (int)g1 * U2_S8_ROWS);
+                b = stop;
+            }
             break;
         }
         u2_conv_args a = j->conv;
@@ -134,6 +178,13 @@ static void setup_job(const u2net_ctx *c, const u2_op *op, uint32_t i, job *j) {
     j->units = y->n;
     switch (op->type) {
     case U2_OP_CONV: {
+        const uint32_t fa = u2_plan_fused_add(c->m, &c->plan, i);
+        if (fa != U2_NONE) {
+            const u2_op *add = &c->m->ops[fa];
+            j->res_first = add->inputs[0] != op->output;
+            j->res = value_ptr(c, add->inputs[j->res_first ? 0 : 1]);
+            j->res_relu = (add->flags & U2_OPF_RELU) != 0;
+        }
         if (c->m->tensors[op->weight].dtype == U2_DTYPE_I8) {
             u2_s8conv_args *a = &j->s8;
             u2_s8_args_from_op(c->m, op, x->c, x->h, x->w, y->c, y->h, y->w, a);
@@ -215,6 +266,7 @@ static u2net_status dump_value(const u2net_ctx *c, uint32_t i, uint32_t v) {
 
 void u2_exec_op(u2net_ctx *c, uint32_t i) {
     const u2_op *op = &c->m->ops[i];
+    if (u2_plan_skips(c->m, &c->plan, i)) return; /* its conv added it */
     if (op->type == U2_OP_CONCAT) {
         run_concat(c, op);
         return;

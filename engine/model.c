@@ -455,6 +455,7 @@ void u2net_model_free(u2net_model *m) {
     u2_free(m->operands);
     u2_free(m->tensors);
     u2_free(m->nonneg);
+    u2_free(m->fused);
     if (m->mapped) munmap((void *)m->base, m->size);
     u2_free(m);
 }
@@ -479,6 +480,7 @@ static u2net_status model_open(const uint8_t *base, size_t size, int mapped, con
     if (s == U2NET_OK) s = read_ops(m, off[0]);
     if (s == U2NET_OK) s = u2_model_check_graph(m);
     if (s == U2NET_OK) s = u2_model_check_s8(m);
+    if (s == U2NET_OK) s = u2_model_find_fusions(m);
     if (s == U2NET_OK) s = prepare_kernels(m, k);
     if (s != U2NET_OK) {
         u2net_model_free(m); /* not mapped yet: the caller unmaps */

@@ -77,6 +77,10 @@ struct u2net_model {
     uint8_t *nonneg;              /* (n_values) 1: every element is >= 0, proved from the graph */
     uint32_t n_s8;                /* convs with int8 weights */
 
+    /* residual Adds folded into the conv that makes one of their inputs (engine/fuse.c, filled at load) */
+    uint32_t *fused;              /* (n_ops) a conv: the Add op it absorbs; that Add: its conv; else U2_NONE */
+    uint32_t n_fused;             /* conv + Add pairs */
+
     const struct u2_kernels *kernels; /* the table the packed weights below were made for */
     void **packed;                /* (n_ops) what kernels->conv_prepare made for a conv, else NULL */
     const float **conv_w;         /* (n_ops) a conv's float32 weights (oc, ic/g, kh, kw) for kernels that
@@ -107,6 +111,9 @@ void u2_s8_args_from_op(const u2net_model *m, const u2_op *op, int ic, int ih, i
                         struct u2_s8conv_args *a);
 /* Is the output of op non-negative, given which of its inputs are? (also used by the converter) */
 int u2_op_nonneg(u2_op_type type, uint32_t flags, const uint8_t *in_nonneg, uint32_t n_inputs);
+
+/* Find the conv + residual Add pairs the executor fuses (fuse.c), after u2_model_check_graph. */
+u2net_status u2_model_find_fusions(u2net_model *m);
 
 /* "[64, 16, 3, 3]" */
 void u2_format_shape(char *buf, size_t n, const uint32_t *shape, uint32_t ndim);

@@ -13,6 +13,9 @@
  *  3. Placement: buffers in some order, each at the lowest arena offset that does not overlap a
  *     buffer whose lifetime overlaps its own (greedy, as TFLite's arena planner), for three orders:
  *     largest first, earliest first, longest-lived first.
+ * Fused conv + Add pairs (engine/fuse.c): the conv writes the Add's output, so the conv's own value is
+ * placed at the start of the Add's (lifetime: the conv's step only), the Add's output lives from the
+ * conv's step, and the residual is read at the conv's step (the Add's step no longer reads anything).
  * Every policy/order pair is tried and the smallest arena wins (ties: the first tried), so the plan
  * stays deterministic. */
 #include "plan.h"
@@ -112,21 +115,35 @@ static void lifetimes(const u2net_model *m, u2_plan *p) {
     }
     for (uint32_t i = 0; i < m->n_ops; i++) {
         const u2_op *op = &m->ops[i];
+        const uint32_t j = u2_plan_fused_add(m, p, i);
+        if (u2_plan_skips(m, p, i)) continue; /* its conv did the reading */
         for (uint32_t k = 0; k < op->n_inputs; k++) {
             if (op->type == U2_OP_RESIZE && k == 1) continue; /* only its size is used */
             u2_plan_value *u = &p->v[op->inputs[k]];
             if (u->last < (int)i + 1) u->last = (int)i + 1;
         }
+        if (j == U2_NONE) continue;
+        const u2_op *add = &m->ops[j];
+        for (uint32_t k = 0; k < 2; k++) { /* the residual, read now */
+            u2_plan_value *u = &p->v[add->inputs[k]];
+            if (add->inputs[k] != op->output && u->last < (int)i + 1) u->last = (int)i + 1;
+        }
+        p->v[add->output].first = (int)i + 1;
     }
     for (uint32_t k = 0; k < m->n_outputs; k++) p->v[m->outputs[k]].last = (int)m->n_ops + 1;
 }
 
 enum { ALIAS_LATEST, ALIAS_ALL, ALIAS_POLICIES };
 
-static void concat_in_place(const u2net_model *m, u2_plan *p, int policy) {
+/* extra (n_values, or NULL): inputs to place inside their concat too, though made before another input. */
+static void concat_in_place(const u2net_model *m, u2_plan *p, int policy, const uint8_t *extra) {
     for (uint32_t v = 0; v < m->n_values; v++) {
         p->v[v].parent = v;
         p->v[v].sub = 0;
+    }
+    for (uint32_t i = 0; i < m->n_ops; i++) { /* a fused conv writes its Add's output */
+        const uint32_t j = u2_plan_fused_add(m, p, i);
+        if (j != U2_NONE) p->v[m->ops[i].output].parent = m->ops[j].output;
     }
     for (uint32_t i = 0; i < m->n_ops; i++) {
         const u2_op *op = &m->ops[i];
@@ -140,7 +157,7 @@ static void concat_in_place(const u2net_model *m, u2_plan *p, int policy) {
                 if (op->inputs[j] == u) once = 0;
                 if (p->v[op->inputs[j]].first > p->v[u].first) latest = 0;
             }
-            if (once && (latest || policy == ALIAS_ALL) && p->v[u].parent == u) {
+            if (once && (latest || policy == ALIAS_ALL || (extra && extra[u])) && p->v[u].parent == u) {
                 p->v[u].parent = op->output;
                 p->v[u].sub = off;
             }
@@ -237,23 +254,94 @@ static u2net_status place_buffers(const u2net_model *m, u2_plan *p, int order) {
     return U2NET_OK;
 }
 
-/* Try every aliasing policy and placement order; keep the smallest arena. Large graphs (where the
- * quadratic placement gets slow) only get the first pair. */
+/* The smallest arena over the placement orders for one aliasing choice: *peak and *order. */
+static u2net_status best_order(const u2net_model *m, u2_plan *p, int policy, const uint8_t *extra, size_t *peak,
+                               int *order) {
+    *peak = SIZE_MAX;
+    for (int o = 0; o < ORDERS; o++) {
+        concat_in_place(m, p, policy, extra);
+        U2_TRY(place_buffers(m, p, o));
+        if (p->arena_floats < *peak) *peak = p->arena_floats, *order = o;
+    }
+    return U2NET_OK;
+}
+
+typedef struct {
+    uint32_t v;
+    size_t n;
+} candidate;
+
+static int by_n_desc(const void *a, const void *b) {
+    const candidate *x = a, *y = b;
+    if (x->n != y->n) return x->n > y->n ? -1 : 1;
+    return x->v < y->v ? -1 : x->v > y->v;
+}
+
+/* Starting from "only the input made last": the concat inputs made earlier that the latest-only plan left
+ * to copy, largest first, each put in place if the arena does not grow (a copy of a 26 MB skip
+ * connection costs a pass over memory; the place it takes may be free at the peak); then, in a second
+ * round, those that grow it by at most 1/SLACK of the latest-only arena in all (U²-NetP's 64x320x320
+ * stage-1 output inside the last 128-channel concat: +5%, docs/architecture.md). */
+#define SLACK 16
+static u2net_status more_in_place(const u2net_model *m, u2_plan *p, uint8_t *extra, size_t *best_peak, int *best) {
+    uint32_t nc = 0;
+    candidate *c = u2_calloc(m->n_values, sizeof *c);
+    if (!c) return u2_fail(U2NET_ERR_NOMEM, "out of memory planning %u values", m->n_values);
+    concat_in_place(m, p, ALIAS_LATEST, NULL);
+    for (uint32_t i = 0; i < m->n_ops; i++) {
+        const u2_op *op = &m->ops[i];
+        if (op->type != U2_OP_CONCAT) continue;
+        for (uint32_t k = 0; k < op->n_inputs; k++) {
+            const uint32_t u = op->inputs[k];
+            if (p->v[u].parent == u && !extra[u]) extra[u] = 1, c[nc].v = u, c[nc].n = p->v[u].n, nc++;
+        }
+    }
+    memset(extra, 0, m->n_values);
+    qsort(c, nc, sizeof *c, by_n_desc);
+    const size_t cap = *best_peak + *best_peak / SLACK;
+    u2net_status s = U2NET_OK;
+    for (uint32_t k = 0; k < 2 * nc && s == U2NET_OK; k++) {
+        const uint32_t u = c[k % nc].v;
+        if (extra[u]) continue; /* placed in the first round */
+        size_t peak;
+        int order = 0;
+        extra[u] = 1;
+        s = best_order(m, p, ALIAS_LATEST, extra, &peak, &order);
+        if (s == U2NET_OK && peak <= (k < nc ? *best_peak : cap)) *best_peak = peak, *best = ALIAS_LATEST * ORDERS + order;
+        else extra[u] = 0;
+    }
+    u2_free(c);
+    return s;
+}
+
+/* Try every aliasing policy and placement order; from the best latest-only plan, put more inputs in place
+ * while the arena does not grow; keep the smallest arena (ties: the first tried, or more in place), so
+ * the plan stays deterministic. Large graphs (where the quadratic placement gets slow) only get the
+ * first pair. */
 static u2net_status plan_memory(const u2net_model *m, u2_plan *p) {
     lifetimes(m, p);
     const int tries = m->n_values > 4096 ? 1 : ALIAS_POLICIES * ORDERS;
     int best = 0;
     size_t best_peak = SIZE_MAX;
     for (int t = 0; t < tries; t++) {
-        concat_in_place(m, p, t / ORDERS);
+        concat_in_place(m, p, t / ORDERS, NULL);
         U2_TRY(place_buffers(m, p, t % ORDERS));
         if (p->arena_floats < best_peak) best_peak = p->arena_floats, best = t;
     }
-    if (best != tries - 1) {
-        concat_in_place(m, p, best / ORDERS);
-        U2_TRY(place_buffers(m, p, best % ORDERS));
+    uint8_t *extra = NULL;
+    if (tries > 1 && best / ORDERS == ALIAS_LATEST) {
+        extra = u2_calloc(m->n_values, 1);
+        if (!extra) return u2_fail(U2NET_ERR_NOMEM, "out of memory planning %u values", m->n_values);
+        u2net_status s = more_in_place(m, p, extra, &best_peak, &best);
+        if (s != U2NET_OK) {
+            u2_free(extra);
+            return s;
+        }
     }
-    return U2NET_OK;
+    concat_in_place(m, p, best / ORDERS, extra);
+    u2net_status s = place_buffers(m, p, best % ORDERS);
+    u2_free(extra);
+    return s;
 }
 
 /* ---------------------------------------------------------------- plan */
@@ -303,8 +391,11 @@ void u2_plan_free(u2_plan *p) {
     memset(p, 0, sizeof *p);
 }
 
-u2net_status u2_plan_build(const u2net_model *m, int h, int w, u2_plan *p) {
+u2net_status u2_plan_build(const u2net_model *m, int h, int w, u2_plan *p) { return u2_plan_build_fuse(m, h, w, 1, p); }
+
+u2net_status u2_plan_build_fuse(const u2net_model *m, int h, int w, int fuse, u2_plan *p) {
     memset(p, 0, sizeof *p);
+    p->fuse = fuse != 0;
     if (h < 1 || w < 1) return u2_fail(U2NET_ERR_ARG, "input size %dx%d: height and width must be at least 1", h, w);
     if (h > U2_MAX_DIM || w > U2_MAX_DIM)
         return u2_fail(U2NET_ERR_LIMIT, "input size %dx%d exceeds %d in a dimension", h, w, U2_MAX_DIM);
@@ -318,7 +409,8 @@ u2net_status u2_plan_build(const u2net_model *m, int h, int w, u2_plan *p) {
         return s;
     }
     for (uint32_t v = 0; v < m->n_values; v++)
-        p->naive_floats += (p->v[v].n + ALIGN_FLOATS - 1) / ALIGN_FLOATS * ALIGN_FLOATS;
+        if (v == 0 || u2_plan_fused_add(m, p, m->values[v].producer) == U2_NONE) /* a fused conv's has none */
+            p->naive_floats += (p->v[v].n + ALIGN_FLOATS - 1) / ALIGN_FLOATS * ALIGN_FLOATS;
     for (uint32_t i = 0; i < m->n_ops; i++) p->macs += u2_plan_op_macs(m, p, i);
     s = conv_scratch(m, p);
     if (s != U2NET_OK) u2_plan_free(p);

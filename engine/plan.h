@@ -19,6 +19,7 @@ typedef struct {
 
 typedef struct {
     int h, w;                 /* input height and width */
+    int fuse;                 /* 1: the conv + Add pairs of m->fused run as one op (engine/fuse.c) */
     uint32_t n_values;
     u2_plan_value *v;         /* (n_values) */
     size_t arena_floats;      /* peak activation memory, in floats */
@@ -30,7 +31,18 @@ typedef struct {
 /* Shapes at input h x w and a memory plan. Fails with a sentence naming the op whose shapes do not
  * fit (e.g. a concat of 20x20 and 19x19 in a model converted for a fixed input size). */
 u2net_status u2_plan_build(const u2net_model *m, int h, int w, u2_plan *p);
+/* The same with fusion on (1, what u2_plan_build does) or off (0: every op runs alone; U2NET_FUSE=0, dumps). */
+u2net_status u2_plan_build_fuse(const u2net_model *m, int h, int w, int fuse, u2_plan *p);
 void u2_plan_free(u2_plan *p);
+
+/* The Add op that conv i absorbs in this plan, or U2_NONE (also for ops that are not such a conv). */
+static inline uint32_t u2_plan_fused_add(const u2net_model *m, const u2_plan *p, uint32_t i) {
+    return p->fuse && m->fused && m->ops[i].type == U2_OP_CONV ? m->fused[i] : U2_NONE;
+}
+/* 1 if op i is an Add that this plan folded into its conv (the executor skips it). */
+static inline int u2_plan_skips(const u2net_model *m, const u2_plan *p, uint32_t i) {
+    return p->fuse && m->fused && m->ops[i].type == U2_OP_ADD && m->fused[i] != U2_NONE;
+}
 
 /* Multiply-accumulates of one op at the planned size (0 for ops without weights). */
 uint64_t u2_plan_op_macs(const u2net_model *m, const u2_plan *p, uint32_t op);

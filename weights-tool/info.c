@@ -47,7 +47,12 @@ static void describe(char *b, size_t n, const u2net_model *m, const u2_op *op) {
         break;
     }
     case U2_OP_CONCAT: snprintf(b, n, "%u inputs", op->n_inputs); break;
-    case U2_OP_ADD: snprintf(b, n, "%s", (op->flags & U2_OPF_RELU) ? "+relu" : ""); break;
+    case U2_OP_ADD:
+        if (m->fused && m->fused[op - m->ops] != U2_NONE) /* the executor runs it inside that conv (engine/fuse.c) */
+            snprintf(b, n, "%sin conv #%u", (op->flags & U2_OPF_RELU) ? "+relu " : "", m->fused[op - m->ops]);
+        else
+            snprintf(b, n, "%s", (op->flags & U2_OPF_RELU) ? "+relu" : "");
+        break;
     default: b[0] = 0; break;
     }
 }
@@ -112,6 +117,13 @@ u2net_status u2w_info(FILE *f, const u2net_model *m, int h, int w) {
     fprintf(f, "\npeak activation memory at %dx%d: %.1f MiB (%s bytes; one buffer per value would need %.1f MiB)\n", h, w,
             (double)p.arena_floats * 4 / 1048576.0, grouped(g2, sizeof g2, (uint64_t)p.arena_floats * 4),
             (double)p.naive_floats * 4 / 1048576.0);
+    if (m->n_fused) {
+        u2_plan un;
+        U2_TRY(u2_plan_build_fuse(m, h, w, 0, &un));
+        fprintf(f, "fused: %u residual adds run inside the conv that makes their input (with them apart: %.1f MiB)\n",
+                m->n_fused, (double)un.arena_floats * 4 / 1048576.0);
+        u2_plan_free(&un);
+    }
     if (m->n_s8) s8_summary(f, m, &p, h, w);
     u2_plan_free(&p);
     if (have320) u2_plan_free(&p320);

@@ -235,6 +235,8 @@ static void resize_all(const u2_kernels *k) {
         resize_set_case(k, 2, 9, 7, 4, 5, U2_RESIZE_LINEAR, cm);     /* down */
         resize_set_case(k, 2, 1, 1, 6, 37, U2_RESIZE_LINEAR, cm);    /* from one pixel */
         resize_set_case(k, 2, 5, 3, 13, 600, U2_RESIZE_LINEAR, cm);  /* more columns than one pass holds */
+        resize_set_case(k, 2, 6, 45, 12, 90, U2_RESIZE_LINEAR, cm);  /* 2x, wide: period-2 columns, a tail */
+        resize_set_case(k, 2, 4, 300, 8, 600, U2_RESIZE_LINEAR, cm); /* 2x across two column passes */
         resize_set_case(k, 2, 5, 3, 13, 11, U2_RESIZE_NEAREST_MODE, cm);
     }
 }
