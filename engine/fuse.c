@@ -3,8 +3,7 @@
  * U²-Net's RSU blocks end in `hx1d = relu(conv(cat(hx2d, hx1))); return hx1d + hxin`: the conv writes a
  * full-resolution tensor that only the Add reads, and the Add reads it once more plus hxin and writes a
  * third. Fused, the conv writes straight into the Add's output and the executor adds hxin over each
- * slice the kernel just computed (still in cache): one pass over the tensor less and no buffer for the
- * conv's own output. The sum is the same float addition with the same operand order, so the outputs
+ * thread's share once the kernel has computed it (engine/exec.c): no buffer for the conv's own output. The sum is the same float addition with the same operand order, so the outputs
  * are bitwise those of the unfused graph.
  *
  * A conv i and an Add j fuse when:
