@@ -24,23 +24,6 @@ static uint8_t *g_f32, *g_s8;
 static size_t g_f32_len, g_s8_len;
 static int g_h = 97, g_w = 131;
 
-static uint8_t *convert_int8(const char *onnx_name, size_t *len) {
-    char path[1536];
-    snprintf(path, sizeof path, "%s/%s", tu_data_dir(), onnx_name);
-    size_t n;
-    uint8_t *onnx = tu_read(path, &n), *out = NULL, *copy = NULL;
-    if (!onnx) return NULL;
-    u2w_options o = u2w_default_options();
-    o.precision = U2W_PRECISION_INT8;
-    if (u2w_convert(onnx, n, &o, &out, len, NULL) == U2NET_OK) {
-        copy = malloc(*len);
-        memcpy(copy, out, *len);
-        u2_free(out);
-    }
-    free(onnx);
-    return copy;
-}
-
 /* ---------------------------------------------------------------- which pairs */
 
 static void check_pairs(const char *what, const u2net_model *m, uint32_t want) {
@@ -189,34 +172,11 @@ static void check_bitwise(const char *what, const uint8_t *model, size_t len, co
     }
 }
 
-static float *read_golden(const char *name, size_t *n) {
-    char path[1536];
-    snprintf(path, sizeof path, "%s/golden/%s", tu_data_dir(), name);
-    size_t len = 0;
-    float *p = (float *)tu_read(path, &len);
-    *n = len / 4;
-    return p;
-}
-
 static void test_bitwise(void) {
     if (!g_f32 || !g_s8) SKIP("tests/data/u2netp-random.onnx missing");
-    const char *emu = getenv("U2NET_EMULATED"), *san = getenv("U2NET_SANITIZED");
-    float *x = NULL, *golden[7] = {0};
-    size_t n;
-    if ((emu && *emu) || (san && *san)) {
-        g_h = 17, g_w = 22;
-        x = malloc(3 * 17 * 22 * sizeof *x);
-        for (int i = 0; i < 3 * 17 * 22; i++) x[i] = (float)((i * 37) % 101) / 50.0f - 1.0f;
-    } else {
-        x = read_golden("u2netp-smooth97x131.input.f32", &n);
-        REQUIRE(x && n == 3 * 97 * 131, "golden input missing");
-        for (int k = 0; k < 7; k++) {
-            char name[64];
-            snprintf(name, sizeof name, "u2netp-smooth97x131.out%d.f32", k);
-            golden[k] = read_golden(name, &n);
-            REQUIRE(golden[k] && n == 97 * 131, "%s missing", name);
-        }
-    }
+    float *x, *golden[7];
+    const char *missing = tu_u2netp_case(&x, golden, &g_h, &g_w);
+    REQUIRE(!missing, "%s missing", missing);
     check_bitwise("u2netp f32", g_f32, g_f32_len, x, golden[0] ? golden : NULL);
     check_bitwise("u2netp int8", g_s8, g_s8_len, x, NULL);
     size_t len;
@@ -248,7 +208,9 @@ static void test_dump_turns_fusion_off(void) {
 int main(void) {
     unsetenv("U2NET_FUSE");
     g_f32 = tu_data_model("u2netp-random.onnx", &g_f32_len);
-    g_s8 = convert_int8("u2netp-random.onnx", &g_s8_len);
+    u2w_options o = u2w_default_options();
+    o.precision = U2W_PRECISION_INT8;
+    g_s8 = tu_data_model_with("u2netp-random.onnx", &o, &g_s8_len);
     RUN(test_pairs);
     RUN(test_plan);
     RUN(test_bitwise);

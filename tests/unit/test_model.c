@@ -275,15 +275,6 @@ static void test_allocation_failures(void) {
 
 /* ---------------------------------------------------------------- golden runs */
 
-static float *read_f32(const char *name, size_t *n) {
-    char path[512];
-    snprintf(path, sizeof path, "%s/golden/%s", tu_data_dir(), name);
-    size_t len = 0;
-    float *p = (float *)tu_read(path, &len);
-    *n = len / 4;
-    return p;
-}
-
 static uint8_t *g_u2netp;      /* tests/data/u2netp-random.onnx converted */
 static size_t g_u2netp_len;
 
@@ -292,7 +283,7 @@ static void compare_golden(u2net_ctx *c, const char *case_name, int h, int w) {
         char name[128];
         snprintf(name, sizeof name, "%s.out%d.f32", case_name, k);
         size_t n;
-        float *want = read_f32(name, &n);
+        float *want = tu_read_golden(name, &n);
         REQUIRE(want, "cannot read %s", name);
         u2net_tensor t;
         REQUIRE(u2net_get_output(c, k, &t) == U2NET_OK, "%s", u2net_last_error());
@@ -309,7 +300,7 @@ static void run_input(u2net_ctx *c, const char *case_name, int h, int w) {
     char name[128];
     snprintf(name, sizeof name, "%s.input.f32", case_name);
     size_t n;
-    float *x = read_f32(name, &n);
+    float *x = tu_read_golden(name, &n);
     REQUIRE(x && n == (size_t)3 * h * w, "cannot read %s", name);
     u2net_status s = u2net_run(c, x, h, w);
     free(x);
@@ -345,7 +336,7 @@ static void test_deterministic_runs(void) {
     u2net_model *m;
     REQUIRE(u2net_model_load_memory(g_u2netp, g_u2netp_len, &m) == U2NET_OK, "%s", u2net_last_error());
     size_t n;
-    float *x = read_f32("u2netp-smooth97x131.input.f32", &n);
+    float *x = tu_read_golden("u2netp-smooth97x131.input.f32", &n);
     REQUIRE(x, "input");
     float *first[7] = {0};
     const int threads[3] = {1, 1, 3};

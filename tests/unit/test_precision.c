@@ -166,19 +166,16 @@ static long mapped_pages(const void *p, size_t n) {
 /* An fp16 file is widened at load: once loaded and run, none of the file's pages may stay mapped
  * (else memory holds each weight twice: the f16 file and its f32 copy, as it did before). */
 static void test_fp16_file_released(void) {
-    size_t n, len16;
+    size_t len16;
     char path[512];
-    uint8_t *onnx = tu_read(strcat(strcpy(path, tu_data_dir()), "/u2netp-random.onnx"), &n);
-    if (!onnx) SKIP("no tests/data/u2netp-random.onnx");
     u2w_options o = u2w_default_options();
     o.precision = U2W_PRECISION_FP16;
-    uint8_t *out;
-    u2w_stats st;
-    REQUIRE(u2w_convert(onnx, n, &o, &out, &len16, &st) == U2NET_OK, "fp16: %s", u2net_last_error());
+    uint8_t *m16 = tu_data_model_with("u2netp-random.onnx", &o, &len16);
+    if (!m16) SKIP("tests/data/u2netp-random.onnx missing or refused: %s", u2net_last_error());
     const char *tmp = getenv("U2NET_TMP");
     snprintf(path, sizeof path, "%s/test_precision_f16.u2n", tmp && *tmp ? tmp : "/tmp");
-    REQUIRE(tu_write(path, out, len16), "cannot write %s", path);
-    u2_free(out);
+    REQUIRE(tu_write(path, m16, len16), "cannot write %s", path);
+    free(m16);
     u2net_model *m;
     u2net_ctx *c;
     REQUIRE(u2net_model_load(path, &m) == U2NET_OK, "%s", u2net_last_error());
@@ -191,7 +188,6 @@ static void test_fp16_file_released(void) {
     u2net_ctx_free(c);
     u2net_model_free(m);
     remove(path);
-    free(onnx);
 }
 
 static void test_precision_refusals(void) {

@@ -14,15 +14,6 @@
 static uint8_t *g_model;
 static size_t g_len;
 
-static float *read_golden(const char *name, size_t *n) {
-    char path[512];
-    snprintf(path, sizeof path, "%s/golden/%s", tu_data_dir(), name);
-    size_t len = 0;
-    float *p = (float *)tu_read(path, &len);
-    *n = len / 4;
-    return p;
-}
-
 static int g_h = 97, g_w = 131; /* the input size of this run */
 
 /* Run the model with t threads; copies of the 7 outputs into out[k] (malloc'ed). */
@@ -48,24 +39,10 @@ static int run(const u2net_model *m, int t, const float *x, float *out[7]) {
 
 static void test_every_set_and_thread_count(void) {
     if (!g_model) SKIP("tests/data/u2netp-random.onnx missing");
-    const char *emu = getenv("U2NET_EMULATED"), *san = getenv("U2NET_SANITIZED");
-    const int small = (emu && *emu) || (san && *san);
-    size_t n;
-    float *x, *want[7] = {0};
-    if (small) { /* a smooth synthetic image */
-        g_h = 17, g_w = 22;
-        x = malloc(3 * 17 * 22 * sizeof *x);
-        for (int i = 0; i < 3 * 17 * 22; i++) x[i] = (float)((i * 37) % 101) / 50.0f - 1.0f;
-    } else {
-        x = read_golden("u2netp-smooth97x131.input.f32", &n);
-        REQUIRE(x && n == 3 * 97 * 131, "golden input missing");
-        for (int k = 0; k < 7; k++) {
-            char name[64];
-            snprintf(name, sizeof name, "u2netp-smooth97x131.out%d.f32", k);
-            want[k] = read_golden(name, &n);
-            REQUIRE(want[k] && n == 97 * 131, "%s missing", name);
-        }
-    }
+    float *x, *want[7];
+    const char *missing = tu_u2netp_case(&x, want, &g_h, &g_w);
+    REQUIRE(!missing, "%s missing", missing);
+    const int small = want[0] == NULL; /* emulated or sanitized: a smooth synthetic 17x22 input */
     const size_t plane = (size_t)g_h * g_w;
     static const int threads[] = {1, 2, 3, 5};
     const size_t n_threads = small ? 3 : 4;

@@ -137,14 +137,47 @@ uint8_t *tu_tiny_model(size_t *len) {
     return copy;
 }
 
-uint8_t *tu_data_model(const char *onnx_name, size_t *len) {
+uint8_t *tu_data_model_with(const char *onnx_name, const u2w_options *o, size_t *len) {
     char path[1536];
     snprintf(path, sizeof path, "%s/%s", tu_data_dir(), onnx_name);
     size_t n;
     uint8_t *onnx = tu_read(path, &n);
-    uint8_t *copy = onnx ? convert_copy(onnx, n, NULL, len) : NULL;
+    uint8_t *copy = onnx ? convert_copy(onnx, n, o, len) : NULL;
     free(onnx);
     return copy;
+}
+
+uint8_t *tu_data_model(const char *onnx_name, size_t *len) { return tu_data_model_with(onnx_name, NULL, len); }
+
+float *tu_read_golden(const char *name, size_t *n) {
+    char path[1536];
+    snprintf(path, sizeof path, "%s/golden/%s", tu_data_dir(), name);
+    size_t len = 0;
+    float *p = (float *)tu_read(path, &len);
+    *n = len / 4;
+    return p;
+}
+
+const char *tu_u2netp_case(float **x, float *want[7], int *h, int *w) {
+    static char missing[64];
+    const char *emu = getenv("U2NET_EMULATED"), *san = getenv("U2NET_SANITIZED");
+    size_t n;
+    for (int k = 0; k < 7; k++) want[k] = NULL;
+    if ((emu && *emu) || (san && *san)) {
+        *h = 17, *w = 22;
+        *x = malloc(3 * 17 * 22 * sizeof **x);
+        for (int i = 0; *x && i < 3 * 17 * 22; i++) (*x)[i] = (float)((i * 37) % 101) / 50.0f - 1.0f;
+        return *x ? NULL : "memory for the synthetic input";
+    }
+    *h = 97, *w = 131;
+    *x = tu_read_golden("u2netp-smooth97x131.input.f32", &n);
+    if (!*x || n != 3 * 97 * 131) return "u2netp-smooth97x131.input.f32";
+    for (int k = 0; k < 7; k++) {
+        snprintf(missing, sizeof missing, "u2netp-smooth97x131.out%d.f32", k);
+        want[k] = tu_read_golden(missing, &n);
+        if (!want[k] || n != 97 * 131) return missing;
+    }
+    return NULL;
 }
 
 void tu_reseal(uint8_t *m, size_t len) {

@@ -7,6 +7,7 @@
 
 #include "kernels.h"
 #include "u2net.h"
+#include "wtool.h"
 
 #include <stddef.h>
 #include <stdint.h>
@@ -27,6 +28,16 @@ uint8_t *tu_tiny_onnx(size_t *len);
 uint8_t *tu_tiny_model(size_t *len);
 /* tests/data/ONNX_NAME converted with the default options (malloc'ed), or NULL (unreadable or refused). */
 uint8_t *tu_data_model(const char *onnx_name, size_t *len);
+/* The same with options o (NULL: the defaults), e.g. another precision. */
+uint8_t *tu_data_model_with(const char *onnx_name, const u2w_options *o, size_t *len);
+
+/* tests/data/golden/NAME as float32 values (malloc'ed; *n of them), or NULL. */
+float *tu_read_golden(const char *name, size_t *n);
+/* The U²-NetP case the whole-network tests run: the 97x131 golden input and ONNX Runtime's 7 outputs
+ * (want[k]); under an emulator or sanitizers (U2NET_EMULATED, U2NET_SANITIZED: 20-100x slower) a smooth
+ * synthetic 17x22 input and no outputs (want[k] NULL). Sets *h, *w. Returns NULL, or the name of a
+ * golden file that is missing. */
+const char *tu_u2netp_case(float **x, float *want[7], int *h, int *w);
 
 /* Recompute the checksum after editing a model image (the loader checks it first). */
 void tu_reseal(uint8_t *model, size_t len);
