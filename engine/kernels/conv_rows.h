@@ -249,4 +249,15 @@ static inline void u2_rows_conv(const u2_conv_args *a, int oc0, int oc1, int oy0
     else u2_rows_conv_cin(a, oc0, oc1, oy0, oy1, rs);
 }
 
+/* The conv entry of a set with tiles and row kernels: the row path where it runs, else the tiles of
+ * column stride 1 (ts) or 2 (ts2; NULL: the set has none), else the reference (weights packed for the row
+ * path only, or not packed; u2_tile_conv also runs the reference when nothing is packed). */
+static inline void u2_rows_tile_conv(const u2_conv_args *a, int oc0, int oc1, int oy0, int oy1, const u2_rows_set *rs,
+                                     const u2_tile_set *ts, const u2_tile_set *ts2) {
+    const u2_tile_set *t = a->sw == 1 ? ts : a->sw == 2 ? ts2 : NULL;
+    if (a->packed && u2_rows_runs(a)) u2_rows_conv(a, oc0, oc1, oy0, oy1, rs);
+    else if (t) u2_tile_conv(a, oc0, oc1, oy0, oy1, t);
+    else u2_ref_conv(a, oc0, oc1, oy0, oy1);
+}
+
 #endif /* U2NET_CONV_ROWS_H */

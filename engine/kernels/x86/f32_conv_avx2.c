@@ -245,9 +245,7 @@ static const u2_rows_set rows = {
 };
 
 static void f32_conv_4x24__avx2(const u2_conv_args *a, int oc0, int oc1, int oy0, int oy1) {
-    if (a->packed && u2_rows_runs(a)) u2_rows_conv(a, oc0, oc1, oy0, oy1, &rows);
-    else if (a->packed && a->sw == 1) u2_tile_conv(a, oc0, oc1, oy0, oy1, &tiles);
-    else u2_ref_conv(a, oc0, oc1, oy0, oy1); /* packed for the rows only (stride 2), or not packed */
+    u2_rows_tile_conv(a, oc0, oc1, oy0, oy1, &rows, &tiles, NULL);
 }
 
 /* ---------------------------------------------------------------- table entries */

@@ -257,8 +257,7 @@ static const u2_rows_set rows = {
 };
 
 static void f32_conv_8x48__avx512(const u2_conv_args *a, int oc0, int oc1, int oy0, int oy1) {
-    if (a->packed && u2_rows_runs(a)) u2_rows_conv(a, oc0, oc1, oy0, oy1, &rows);
-    else u2_tile_conv(a, oc0, oc1, oy0, oy1, a->sw == 2 ? &tiles_s2 : &tiles);
+    u2_rows_tile_conv(a, oc0, oc1, oy0, oy1, &rows, &tiles, &tiles_s2);
 }
 
 /* ---------------------------------------------------------------- table entries */
