@@ -95,6 +95,8 @@ static inline uint32_t u2_f32_bits(float f) { uint32_t b; memcpy(&b, &f, 4); ret
 
 /* IEEE half <-> single, exact for every half value (subnormals, inf, NaN); round-to-nearest-even. */
 float u2_f16_to_f32(uint16_t h);
+/* n little-endian halves at src (any alignment) into dst: the loading of fp16 model files. */
+void u2_f16_to_f32_n(float *dst, const uint8_t *src, size_t n);
 uint16_t u2_f32_to_f16(float f);
 
 /* ---------------------------------------------------------------- arena (arena.c)

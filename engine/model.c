@@ -353,8 +353,7 @@ static u2net_status f32_view(const u2_tensor *t, int copy, float **owned, const 
     if (!w) return u2_fail(U2NET_ERR_NOMEM, "out of memory widening '%s' (%zu f16 weights)", t->name, t->n_elems);
     const uint8_t *h = t->data;
     if (t->dtype == U2_DTYPE_F32) memcpy(w, h, t->n_elems * sizeof(float));
-    else
-        for (size_t i = 0; i < t->n_elems; i++) w[i] = u2_f16_to_f32(u2_rd16le(h + 2 * i));
+    else u2_f16_to_f32_n(w, h, t->n_elems);
     *owned = w;
     *out = w;
     return U2NET_OK;
