@@ -2,6 +2,7 @@
  * the allocation hook and failure details. */
 #include "base.h"
 #include "test.h"
+#include "tutil.h"
 
 #include <math.h>
 
@@ -117,24 +118,17 @@ static void test_checked_sizes(void) {
     CHECK(u2_calloc(SIZE_MAX / 4, 8) == NULL, "calloc overflow must fail");
 }
 
-static int g_fail_after = -1, g_allocs;
-static void *counting_malloc(size_t n, void *user) {
-    (void)user;
-    if (g_fail_after >= 0 && g_allocs++ >= g_fail_after) return NULL;
-    return malloc(n);
-}
-static void counting_free(void *p, void *user) { (void)user; free(p); }
-
 static void test_alloc_hook_and_detail(void) {
-    u2net_set_allocator(counting_malloc, counting_free, NULL);
-    g_fail_after = 0;
-    g_allocs = 0;
+    tu_fail_alloc_from(0);
     CHECK(u2_malloc(10) == NULL, "hook not used");
-    g_fail_after = -1;
+    CHECK(tu_alloc_counts_get().allocs == 1, "%zu allocations", tu_alloc_counts_get().allocs);
+    tu_alloc_spy();
     void *p = u2_malloc_aligned(100);
     CHECK(p && ((uintptr_t)p & 63) == 0, "not 64-byte aligned");
     u2_free_aligned(p);
-    u2net_set_allocator(NULL, NULL, NULL);
+    tu_fail_alloc_off();
+    tu_alloc_counts c = tu_alloc_counts_get();
+    CHECK(c.allocs == 1 && c.live == 0, "aligned block: %zu allocations, %ld live", c.allocs, c.live);
     u2net_status s = u2_fail(U2NET_ERR_TRUNCATED, "needs %d bytes, %d left", 40, 3);
     CHECK(s == U2NET_ERR_TRUNCATED, "status passthrough");
     u2_fail_prefix(s, "reading x.png: ");

@@ -5,6 +5,7 @@
 #include "events.h"
 #include "json.h"
 #include "test.h"
+#include "tutil.h"
 
 /* ---------------------------------------------------------------- helpers */
 
@@ -628,19 +629,6 @@ static void test_malformed(void) {
 
 /* ---------------------------------------------------------------- allocation failures */
 
-static long g_left, g_live;
-static void *fail_malloc(size_t n, void *u) {
-    (void)u;
-    if (g_left-- <= 0) return NULL;
-    g_live++;
-    return malloc(n);
-}
-static void fail_free(void *p, void *u) {
-    (void)u;
-    if (p) g_live--;
-    free(p);
-}
-
 static void test_alloc_failures(void) {
     static const char *files[] = {"sqs_s3.json", "batch_v2.json", "direct.json", "function_url_json.json"};
     for (size_t f = 0; f < 4; f++) {
@@ -649,9 +637,7 @@ static void test_alloc_failures(void) {
         REQUIRE(t, "load");
         int ok_at = -1;
         for (long k = 0; k < 400 && ok_at < 0; k++) {
-            g_left = k;
-            g_live = 0;
-            u2net_set_allocator(fail_malloc, fail_free, NULL);
+            tu_fail_alloc_from((size_t)k);
             u2_event *ev;
             u2net_status s = u2_event_parse(t, n, &g_cfg, &ev);
             if (s == U2NET_OK) {
@@ -659,7 +645,7 @@ static void test_alloc_failures(void) {
                 /* answers under failures too */
                 u2_job_outcome *outs = calloc(ev->n_jobs, sizeof *outs);
                 for (long a = 0; a < 10; a++) {
-                    g_left = a;
+                    tu_fail_alloc_rearm_from((size_t)a);
                     u2_event_response r;
                     if (u2_event_respond(ev, outs, &r) == U2NET_OK) u2_event_response_free(&r);
                 }
@@ -668,8 +654,9 @@ static void test_alloc_failures(void) {
             } else {
                 CHECK(s == U2NET_ERR_NOMEM, "%s after %ld allocations: %s", files[f], k, u2net_last_error());
             }
-            u2net_set_allocator(NULL, NULL, NULL);
-            CHECK(g_live == 0, "%s after %ld allocations: %ld blocks leaked", files[f], k, g_live);
+            tu_fail_alloc_off();
+            long live = tu_alloc_counts_get().live;
+            CHECK(live == 0, "%s after %ld allocations: %ld blocks leaked", files[f], k, live);
         }
         CHECK(ok_at > 0, "%s never parsed", files[f]);
         free(t);

@@ -5,6 +5,7 @@
  */
 #include "jpeg_internal.h"
 #include "jpeg_test_util.h"
+#include "tutil.h"
 
 /* ---------------------------------------------------------------- helpers */
 
@@ -328,35 +329,19 @@ static void test_corruption_sweep(void) {
 
 /* ---------------------------------------------------------------- limits and allocation */
 
-static size_t g_max_alloc;
-static long g_allocs, g_frees, g_fail_at;
-
-static void *count_malloc(size_t n, void *user) {
-    (void)user;
-    if (g_fail_at && ++g_allocs == g_fail_at) return NULL;
-    if (!g_fail_at) g_allocs++;
-    if (n > g_max_alloc) g_max_alloc = n;
-    return malloc(n);
-}
-static void count_free(void *p, void *user) {
-    (void)user;
-    g_frees++;
-    free(p);
-}
-
 static void test_pixel_cap_before_allocation(void) {
     blob b = local_file("wuffs_peacock_progressive.jpg");
     REQUIRE(b.data, "tests/data/jpeg/wuffs_peacock_progressive.jpg missing");
     u2_decode_opts o = {100 * 75 - 1};
     u2_image img;
-    g_max_alloc = 0, g_allocs = g_frees = g_fail_at = 0;
-    u2net_set_allocator(count_malloc, count_free, NULL);
+    tu_alloc_spy();
     u2net_status s = u2_jpeg_decode(b.data, b.len, &o, &img);
-    u2net_set_allocator(NULL, NULL, NULL);
+    tu_fail_alloc_off();
+    tu_alloc_counts c = tu_alloc_counts_get();
     CHECK(s == U2NET_ERR_LIMIT && strstr(u2net_last_error(), "100x75 = 7500 pixels is above the limit of 7499"),
           "%s: %s", jt_status_name(s), u2net_last_error());
-    CHECK(g_max_alloc <= 64 * 1024, "an allocation of %zu bytes before the limit was checked", g_max_alloc);
-    CHECK(g_allocs == g_frees, "%ld allocations, %ld frees", g_allocs, g_frees);
+    CHECK(c.biggest <= 64 * 1024, "an allocation of %zu bytes before the limit was checked", c.biggest);
+    CHECK(c.live == 0 && c.allocs == c.frees, "%zu allocations, %zu frees", c.allocs, c.frees);
     o.max_pixels = 100 * 75;
     CHECK(u2_jpeg_decode(b.data, b.len, &o, &img) == U2NET_OK, "at the limit: %s", u2net_last_error());
     u2_image_free(&img);
@@ -373,23 +358,20 @@ static void test_allocation_failures(void) {
         blob b = local_file(names[i]);
         REQUIRE(b.data, "tests/data/jpeg/%s missing", names[i]);
         int done = 0;
-        for (long k = 1; k < 100 && !done; k++) {
-            g_allocs = g_frees = 0;
-            g_fail_at = k;
+        for (size_t k = 0; k < 99 && !done; k++) {
             u2_image img;
-            u2net_set_allocator(count_malloc, count_free, NULL);
+            tu_fail_alloc_at(k);
             u2net_status s = u2_jpeg_decode(b.data, b.len, NULL, &img);
             if (s == U2NET_OK) {
                 done = 1;
                 u2_image_free(&img);
             }
-            u2net_set_allocator(NULL, NULL, NULL);
-            long allocated = g_allocs < k ? g_allocs : k - 1;
-            if (!done) CHECK(s == U2NET_ERR_NOMEM, "%s: allocation %ld failed: %s", names[i], k, jt_status_name(s));
-            CHECK(allocated + (done ? 0 : 0) == g_frees || done, "%s: failing allocation %ld leaked (%ld made, %ld freed)",
-                  names[i], k, allocated, g_frees);
+            tu_fail_alloc_off();
+            tu_alloc_counts c = tu_alloc_counts_get();
+            if (!done) CHECK(s == U2NET_ERR_NOMEM, "%s: allocation %zu failed: %s", names[i], k, jt_status_name(s));
+            CHECK(c.live == 0, "%s: failing allocation %zu leaked %ld blocks (%zu made, %zu freed)", names[i], k, c.live,
+                  c.allocs - c.failed, c.frees);
         }
-        g_fail_at = 0;
         CHECK(done, "%s: never decoded", names[i]);
         free(b.data);
     }

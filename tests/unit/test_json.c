@@ -3,6 +3,7 @@
  * module, limits, lookups, the writer's escaping, and allocation failures. */
 #include "json.h"
 #include "test.h"
+#include "tutil.h"
 
 #include <dirent.h>
 #include <math.h>
@@ -376,20 +377,6 @@ static void test_writer(void) {
 
 /* ---------------------------------------------------------------- allocation failures */
 
-static long g_allocs_left;
-static long g_live;
-static void *fail_malloc(size_t n, void *u) {
-    (void)u;
-    if (g_allocs_left-- <= 0) return NULL;
-    g_live++;
-    return malloc(n);
-}
-static void fail_free(void *p, void *u) {
-    (void)u;
-    if (p) g_live--;
-    free(p);
-}
-
 static void test_alloc_failures(void) {
     /* big enough to need several arena chunks */
     size_t n = 200000;
@@ -399,9 +386,7 @@ static void test_alloc_failures(void) {
     o += (size_t)sprintf(t + o, "1],\"b\":{\"c\":\"%s\"}}", "xyz");
     int ok_at = -1;
     for (long k = 0; k < 64 && ok_at < 0; k++) {
-        g_allocs_left = k;
-        g_live = 0;
-        u2net_set_allocator(fail_malloc, fail_free, NULL);
+        tu_fail_alloc_from((size_t)k);
         u2_json_doc *d;
         u2net_status s = u2_json_parse(t, o, NULL, &d);
         if (s == U2NET_OK) {
@@ -410,8 +395,9 @@ static void test_alloc_failures(void) {
         } else {
             CHECK(s == U2NET_ERR_NOMEM, "after %ld allocations: status %d (%s)", k, s, u2net_last_error());
         }
-        u2net_set_allocator(NULL, NULL, NULL);
-        CHECK(g_live == 0, "after %ld allocations: %ld blocks leaked", k, g_live);
+        tu_fail_alloc_off();
+        long live = tu_alloc_counts_get().live;
+        CHECK(live == 0, "after %ld allocations: %ld blocks leaked", k, live);
     }
     CHECK(ok_at > 2, "parse needed %d allocations", ok_at);
     free(t);

@@ -214,21 +214,6 @@ static void test_api_arguments(void) {
 
 /* ---------------------------------------------------------------- allocation failures */
 
-static long g_fail_at, g_count, g_live;
-
-static void *inject_malloc(size_t n, void *user) {
-    (void)user;
-    if (++g_count == g_fail_at) return NULL;
-    void *p = malloc(n);
-    if (p) g_live++;
-    return p;
-}
-static void inject_free(void *p, void *user) {
-    (void)user;
-    g_live--;
-    free(p);
-}
-
 /* The whole life of a model: load, context, runs at two sizes (the second larger: the arena grows). */
 static u2net_status lifecycle(const uint8_t *bytes, size_t len, int threads) {
     u2net_model *m = NULL;
@@ -252,18 +237,17 @@ static void test_allocation_failures(void) {
     memcpy(copy, g_model, g_len);
     long points = 0;
     for (int threads = 1; threads <= 2; threads++) {
-        for (g_fail_at = 1;; g_fail_at++) {
-            g_count = 0;
-            g_live = 0;
-            u2net_set_allocator(inject_malloc, inject_free, NULL);
+        for (size_t fail_at = 0;; fail_at++) {
+            tu_fail_alloc_at(fail_at);
             u2net_status s = lifecycle(copy, g_len, threads);
-            u2net_set_allocator(NULL, NULL, NULL);
-            CHECK(g_live == 0, "%ld allocations leaked when allocation %ld failed", g_live, g_fail_at);
-            if (g_count < g_fail_at) { /* the failure point was never reached: everything succeeded */
+            tu_fail_alloc_off();
+            tu_alloc_counts c = tu_alloc_counts_get();
+            CHECK(c.live == 0, "%ld allocations leaked when allocation %zu failed", c.live, fail_at);
+            if (c.failed == 0) { /* the failure point was never reached: everything succeeded */
                 CHECK(s == U2NET_OK, "clean run failed: %s", u2net_last_error());
                 break;
             }
-            CHECK(s == U2NET_ERR_NOMEM, "allocation %ld failed but the status is %s (%s)", g_fail_at, u2net_status_str(s),
+            CHECK(s == U2NET_ERR_NOMEM, "allocation %zu failed but the status is %s (%s)", fail_at, u2net_status_str(s),
                   u2net_last_error());
             CHECK(tu_has(u2net_last_error(), "out of memory"), "detail: %s", u2net_last_error());
             points++;

@@ -418,19 +418,6 @@ static void test_presets_table(void) {
 
 /* ---------------------------------------------------------------- .pth under allocation failure */
 
-static long g_budget, g_live;
-static void *failing_malloc(size_t n, void *user) {
-    (void)user;
-    if (g_budget-- <= 0) return NULL;
-    g_live++;
-    return malloc(n);
-}
-static void counting_free(void *p, void *user) {
-    (void)user;
-    if (p) g_live--;
-    free(p);
-}
-
 static void test_pth_allocation_failures(void) {
     char path[1024];
     snprintf(path, sizeof path, "%.800s/fixtures/models/u2netp-random-legacy.pth", test_shared_dir());
@@ -438,30 +425,28 @@ static void test_pth_allocation_failures(void) {
     uint8_t *buf = tu_read(path, &len);
     if (!buf) SKIP("%.900s not found (set U2NET_SHARED)", path);
     /* count the allocations of one conversion */
-    g_budget = 1L << 40;
-    g_live = 0;
-    u2net_set_allocator(failing_malloc, counting_free, NULL);
+    tu_alloc_spy();
     uint8_t *out = NULL;
     size_t n;
     u2net_status s = u2w_convert_pth_bytes(buf, len, NULL, -1, &out, &n, NULL);
     u2_free(out);
-    u2net_set_allocator(NULL, NULL, NULL);
-    const long total = (1L << 40) - g_budget;
+    tu_fail_alloc_off();
+    const tu_alloc_counts clean = tu_alloc_counts_get();
+    const long total = (long)clean.allocs;
     REQUIRE(s == U2NET_OK, "%s", u2net_last_error());
-    CHECK(g_live == 0, "%ld allocations live after a successful conversion", g_live);
+    CHECK(clean.live == 0, "%ld allocations live after a successful conversion", clean.live);
     /* fail each of the first 60 allocations, then every 29th, and the last ones */
     int tried = 0;
     for (long k = 0; k < total; k = k < 60 ? k + 1 : k + 29 < total - 5 ? k + 29 : k + 1) {
-        g_budget = k;
-        g_live = 0;
         out = NULL;
-        u2net_set_allocator(failing_malloc, counting_free, NULL);
+        tu_fail_alloc_from((size_t)k);
         s = u2w_convert_pth_bytes(buf, len, NULL, -1, &out, &n, NULL);
-        u2net_set_allocator(NULL, NULL, NULL);
-        CHECK(s == U2NET_ERR_NOMEM && !out, "allocation %ld of %ld failing: status %d (%s)", k, total, s, u2net_last_error());
-        CHECK(g_live == 0, "allocation %ld failing: %ld allocations leaked", k, g_live);
-        tried++;
         if (out) u2_free(out);
+        tu_fail_alloc_off();
+        long live = tu_alloc_counts_get().live;
+        CHECK(s == U2NET_ERR_NOMEM && !out, "allocation %ld of %ld failing: status %d (%s)", k, total, s, u2net_last_error());
+        CHECK(live == 0, "allocation %ld failing: %ld allocations leaked", k, live);
+        tried++;
     }
     CHECK(tried > 60, "only %d failure points", tried);
     free(buf);

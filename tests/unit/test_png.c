@@ -372,31 +372,20 @@ static void test_chunk_errors(void) {
 
 /* ---------------------------------------------------------------- limits and allocation */
 
-static size_t g_biggest, g_fail_at = SIZE_MAX, g_count;
-static void *spy_malloc(size_t n, void *user) {
-    (void)user;
-    if (g_count++ == g_fail_at) return NULL;
-    if (n > g_biggest) g_biggest = n;
-    return malloc(n);
-}
-static void spy_free(void *p, void *user) {
-    (void)user;
-    free(p);
-}
-
 static void test_pixel_cap(void) {
     tu_png b = {0};
     tu_signature_ihdr(&b, 100000, 100000, 8, 6, 0); /* 10^10 pixels, 40 GB: a decompression bomb */
     tu_idat(&b, (const uint8_t *)"\0\0\0\0\0", 5);
     tu_chunk(&b, "IEND", NULL, 0);
     u2_image img;
-    g_biggest = 0;
-    u2net_set_allocator(spy_malloc, spy_free, NULL);
+    tu_alloc_spy();
     u2net_status s = u2_png_decode(b.p, b.len, NULL, &img);
-    u2net_set_allocator(NULL, NULL, NULL);
+    tu_fail_alloc_off();
+    tu_alloc_counts c = tu_alloc_counts_get();
     CHECK(s == U2NET_ERR_LIMIT && strstr(u2net_last_error(), "exceeds the limit"), "got %s '%s'", tu_status_name(s),
           u2net_last_error());
-    CHECK(g_biggest < 100000, "allocated %zu bytes before refusing", g_biggest);
+    CHECK(c.biggest < 100000, "allocated %zu bytes before refusing", c.biggest);
+    CHECK(c.live == 0, "%ld blocks leaked refusing", c.live);
 
     /* the caller's cap: 32x32 = 1024 pixels refused at 1000, accepted at 1024 */
     char path[1024];
@@ -413,7 +402,7 @@ static void test_pixel_cap(void) {
     free(b.p);
 }
 
-/* Every allocation of a decode failing in turn gives NOMEM, never a crash (ASan checks for leaks). */
+/* Every allocation of a decode failing in turn gives NOMEM, never a crash or a leak. */
 static void test_allocation_failures(void) {
     static const char *const files[] = {"basn6a08.png", "basi3p02.png", "oi9n2c16.png", "tbrn2c08.png"};
     for (size_t f = 0; f < sizeof files / sizeof files[0]; f++) {
@@ -424,14 +413,13 @@ static void test_allocation_failures(void) {
         REQUIRE(buf, "no %.900s", path);
         for (size_t k = 0;; k++) {
             u2_image img;
-            g_count = 0;
-            g_fail_at = k;
-            u2net_set_allocator(spy_malloc, spy_free, NULL);
+            tu_fail_alloc_at(k);
             u2net_status s = u2_png_decode(buf, len, NULL, &img);
-            u2net_set_allocator(NULL, NULL, NULL);
-            g_fail_at = SIZE_MAX;
+            if (s == U2NET_OK) u2_image_free(&img);
+            tu_fail_alloc_off();
+            long live = tu_alloc_counts_get().live;
+            CHECK(live == 0, "%s, allocation %zu failing: %ld blocks leaked", files[f], k, live);
             if (s == U2NET_OK) {
-                u2_image_free(&img);
                 CHECK(k > 0, "%s: no allocation at all?", files[f]);
                 break;
             }

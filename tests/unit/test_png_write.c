@@ -264,11 +264,11 @@ static void test_errors(void) {
         png = NULL;
         tu_fail_alloc_at(k);
         u2net_status s = u2_png_encode(&img, (u2_png_level)(k % 2), &png, &len);
+        if (s == U2NET_OK) u2_free(png);
         tu_fail_alloc_off();
-        if (s == U2NET_OK) {
-            u2_free(png);
-            break;
-        }
+        long live = tu_alloc_counts_get().live;
+        CHECK(live == 0, "allocation %zu failing: %ld blocks leaked", k, live);
+        if (s == U2NET_OK) break;
         CHECK(s == U2NET_ERR_NOMEM && png == NULL, "allocation %zu failing: %s '%s'", k, tu_status_name(s), u2net_last_error());
     }
     u2_image_free(&img);

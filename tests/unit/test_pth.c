@@ -764,20 +764,7 @@ static void test_pickle_limits(void) {
 
 /* ---------------------------------------------------------------- allocation failures */
 
-static long g_alloc_budget, g_live;
-static void *failing_malloc(size_t n, void *user) {
-    (void)user;
-    if (g_alloc_budget-- <= 0) return NULL;
-    g_live++;
-    return malloc(n);
-}
-static void counting_free(void *p, void *user) {
-    (void)user;
-    g_live--;
-    free(p);
-}
-
-/* Fail the k-th allocation for every k: NOMEM each time, nothing leaked, then success. */
+/* Fail the k-th allocation and all after it for every k: NOMEM each time, nothing leaked, then success. */
 static void test_allocation_failures(void) {
     if (!synth_ready()) SKIP("%s with numpy is needed to write the synthetic checkpoints", python());
     static const char *files[] = {"mixed-zip.pth", "mixed-legacy.pth"};
@@ -788,14 +775,13 @@ static void test_allocation_failures(void) {
         long k;
         u2net_status s = U2NET_ERR_NOMEM;
         for (k = 0; k < 100000 && s == U2NET_ERR_NOMEM; k++) {
-            g_alloc_budget = k;
-            g_live = 0;
-            u2net_set_allocator(failing_malloc, counting_free, NULL);
+            tu_fail_alloc_from((size_t)k);
             u2_pth_state_dict sd;
             s = u2_pth_load(buf, n, &sd);
             u2_pth_free(&sd);
-            u2net_set_allocator(NULL, NULL, NULL);
-            CHECK(g_live == 0, "%s: %ld allocations leaked when allocation %ld failed", files[f], g_live, k);
+            tu_fail_alloc_off();
+            long live = tu_alloc_counts_get().live;
+            CHECK(live == 0, "%s: %ld allocations leaked when allocation %ld failed", files[f], live, k);
             CHECK(s == U2NET_OK || s == U2NET_ERR_NOMEM, "%s: allocation %ld failed: %s %s", files[f], k,
                   u2net_status_str(s), u2net_last_error());
         }

@@ -14,6 +14,7 @@
 #include "image.h"
 #include "onnx_build.h"
 #include "test.h"
+#include "tutil.h"
 #include "wtool.h"
 
 /* ---------------------------------------------------------------- helpers */
@@ -238,18 +239,6 @@ static void test_orientation(void) {
     u2_image_free(&raw);
 }
 
-/* The biggest single allocation, to prove the pixel cap holds before pixels are allocated. */
-static size_t g_biggest;
-static void *spy_malloc(size_t n, void *u) {
-    (void)u;
-    if (n > g_biggest) g_biggest = n;
-    return malloc(n);
-}
-static void spy_free(void *p, void *u) {
-    (void)u;
-    free(p);
-}
-
 static void test_limits(void) {
     /* a valid IHDR of 100000 x 100000 RGBA (10^10 pixels), then nothing */
     uint8_t png[33] = {0x89, 'P', 'N', 'G', '\r', '\n', 0x1a, '\n', 0, 0, 0, 13, 'I', 'H', 'D', 'R'};
@@ -258,13 +247,14 @@ static void test_limits(void) {
     png[24] = 8, png[25] = 6;
     u2_wr32be(png + 29, u2_crc32(0, png + 12, 17));
     u2_image out;
-    g_biggest = 0;
-    u2net_set_allocator(spy_malloc, spy_free, NULL);
+    tu_alloc_spy(); /* the biggest single allocation, to prove the pixel cap holds before pixels are allocated */
     u2net_status s = run(png, sizeof png, NULL, &out, NULL);
-    u2net_set_allocator(NULL, NULL, NULL);
+    tu_fail_alloc_off();
+    tu_alloc_counts c = tu_alloc_counts_get();
     CHECK(s == U2NET_ERR_LIMIT && strstr(u2net_last_error(), "limit"), "huge header: %s (%s)", u2net_status_str(s),
           u2net_last_error());
-    CHECK(g_biggest < (1u << 20), "biggest allocation before refusing: %zu bytes", g_biggest);
+    CHECK(c.biggest < (1u << 20), "biggest allocation before refusing: %zu bytes", c.biggest);
+    CHECK(c.live == 0, "%ld blocks leaked refusing", c.live);
 
     u2_image img = synth(50, 40, U2_PIX_RGB);
     size_t n;
@@ -318,21 +308,6 @@ static void test_bad_input(void) {
     CHECK(wrong == 0, "%d JPEG prefixes did not fail as truncated/format", wrong);
 }
 
-/* Allocation number `g_fail_at` fails; outstanding blocks are counted. */
-static long g_count, g_fail_at, g_live;
-static void *fail_malloc(size_t n, void *u) {
-    (void)u;
-    if (g_count++ == g_fail_at) return NULL;
-    void *p = malloc(n);
-    if (p) g_live++;
-    return p;
-}
-static void fail_free(void *p, void *u) {
-    (void)u;
-    if (p) g_live--;
-    free(p);
-}
-
 static void test_allocation_failures(void) {
     u2_image img = synth(33, 29, U2_PIX_RGBA);
     img.orientation = 1;
@@ -345,15 +320,14 @@ static void test_allocation_failures(void) {
         o.bgcolor[3] = 200;
         int nomem = 0, other = 0, leaks = 0;
         long tries = 0;
-        for (g_fail_at = 0;; g_fail_at++, tries++) {
-            g_count = g_live = 0;
+        for (size_t fail_at = 0;; fail_at++, tries++) {
             uint8_t *png = NULL;
             size_t len = 0;
-            u2net_set_allocator(fail_malloc, fail_free, NULL);
+            tu_fail_alloc_at(fail_at);
             u2net_status s = u2net_remove(g_ctx, in, n, &o, &png, &len, NULL);
             u2net_free(png);
-            u2net_set_allocator(NULL, NULL, NULL);
-            if (g_live != 0) leaks++;
+            tu_fail_alloc_off();
+            if (tu_alloc_counts_get().live != 0) leaks++;
             if (s == U2NET_OK) break;
             if (s == U2NET_ERR_NOMEM && png == NULL) nomem++;
             else other++;

@@ -130,39 +130,27 @@ static void test_bad_arguments(void) {
     CHECK(u2_resize_lanczos_u8(px, 1, 1, 1, NULL, 1, 1) == U2NET_ERR_ARG, "NULL output accepted");
 }
 
-static int g_fail_after = -1, g_allocs;
-static void *failing_malloc(size_t n, void *user) {
-    (void)user;
-    if (g_fail_after >= 0 && g_allocs++ >= g_fail_after) return NULL;
-    return malloc(n);
-}
-static void plain_free(void *p, void *user) {
-    (void)user;
-    free(p);
-}
-
-/* Every allocation of a resize failing in turn gives U2NET_ERR_NOMEM (or ARG for none), never a crash
- * or a leak (ASan's leak checker watches this one). */
+/* Every allocation of a resize failing in turn (with every one after it) gives U2NET_ERR_NOMEM (or ARG
+ * for none), never a crash or a leak. */
 static void test_allocation_failures(void) {
     u2_image src, dst;
     REQUIRE(u2_image_alloc(&src, 37, 23, U2_PIX_RGBA, 8) == U2NET_OK, "alloc");
     for (int i = 0; i < 37 * 23 * 4; i++) src.data[i] = (uint8_t)(i * 7);
-    u2net_set_allocator(failing_malloc, plain_free, NULL);
     int ok_seen = 0;
-    for (int k = 0; k < 20 && !ok_seen; k++) {
-        g_fail_after = k;
-        g_allocs = 0;
+    for (size_t k = 0; k < 20 && !ok_seen; k++) {
+        tu_fail_alloc_from(k);
         u2net_status s = u2_resize_lanczos(&src, 11, 5, &dst);
         if (s == U2NET_OK) {
             ok_seen = 1;
             u2_image_free(&dst);
         } else {
-            CHECK(s == U2NET_ERR_NOMEM, "allocation %d failing gave %s", k, u2net_status_str(s));
-            CHECK(dst.data == NULL, "allocation %d failing left an output", k);
+            CHECK(s == U2NET_ERR_NOMEM, "allocation %zu failing gave %s", k, u2net_status_str(s));
+            CHECK(dst.data == NULL, "allocation %zu failing left an output", k);
         }
+        tu_fail_alloc_off();
+        long live = tu_alloc_counts_get().live;
+        CHECK(live == 0, "allocation %zu failing: %ld blocks leaked", k, live);
     }
-    g_fail_after = -1;
-    u2net_set_allocator(NULL, NULL, NULL);
     CHECK(ok_seen, "never succeeded");
     u2_image_free(&src);
 }

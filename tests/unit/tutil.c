@@ -267,23 +267,52 @@ int tu_model_vs_ort(const uint8_t *model, size_t model_len, const char *in_path,
     return ok;
 }
 
-static size_t g_fail_at, g_alloc_count;
-static void *failing_malloc(size_t n, void *user) {
+/* ---------------------------------------------------------------- the allocation spy */
+
+/* Plain counters: the library allocates only on the calling thread (pool workers never do). */
+static struct {
+    size_t base;     /* allocs when the failure point was last set: the index counts from there */
+    size_t fail_at;  /* SIZE_MAX: nothing fails */
+    int from_on;     /* 1: fail_at and every allocation after it; 0: fail_at alone */
+    tu_alloc_counts n;
+} g_spy = {0, SIZE_MAX, 0, {0, 0, 0, 0, 0}};
+
+static void *spy_malloc(size_t size, void *user) {
     (void)user;
-    return g_alloc_count++ == g_fail_at ? NULL : malloc(n);
+    size_t i = g_spy.n.allocs++ - g_spy.base;
+    if (size > g_spy.n.biggest) g_spy.n.biggest = size;
+    if (i == g_spy.fail_at || (g_spy.from_on && i > g_spy.fail_at)) {
+        g_spy.n.failed++;
+        return NULL;
+    }
+    void *p = malloc(size);
+    if (p) g_spy.n.live++;
+    return p;
 }
-static void plain_free(void *p, void *user) {
+
+static void spy_free(void *p, void *user) {
     (void)user;
+    if (p) { /* free(NULL) frees nothing: counting it would hide a leak */
+        g_spy.n.frees++;
+        g_spy.n.live--;
+    }
     free(p);
 }
 
-void tu_fail_alloc_at(size_t k) {
-    g_alloc_count = 0;
-    g_fail_at = k;
-    u2net_set_allocator(failing_malloc, plain_free, NULL);
+static void spy_arm(size_t k, int from_on, int reset) {
+    if (reset) memset(&g_spy.n, 0, sizeof g_spy.n);
+    g_spy.base = g_spy.n.allocs;
+    g_spy.fail_at = k;
+    g_spy.from_on = from_on;
+    u2net_set_allocator(spy_malloc, spy_free, NULL);
 }
 
+void tu_fail_alloc_at(size_t k) { spy_arm(k, 0, 1); }
+void tu_fail_alloc_from(size_t k) { spy_arm(k, 1, 1); }
+void tu_alloc_spy(void) { spy_arm(SIZE_MAX, 0, 1); }
+void tu_fail_alloc_rearm_from(size_t k) { spy_arm(k, 1, 0); }
 void tu_fail_alloc_off(void) { u2net_set_allocator(NULL, NULL, NULL); }
+tu_alloc_counts tu_alloc_counts_get(void) { return g_spy.n; }
 
 int tu_has(const char *haystack, const char *needle) { return haystack && strstr(haystack, needle) != NULL; }
 

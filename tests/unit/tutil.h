@@ -60,11 +60,28 @@ int tu_have_ort(char *why, size_t n);
 int tu_model_vs_ort(const uint8_t *model, size_t model_len, const char *in_path, int h, int w, const char *ort_prefix,
                     double limit, char *why, size_t why_n);
 
-/* Allocation-failure injection through the library's hook: after tu_fail_alloc_at(k) the k-th
- * allocation from then on (counting from 0) returns NULL, the others succeed; tu_fail_alloc_off()
- * puts the default allocator back. */
+/* The allocation spy: the one malloc/free pair the tests put on the library's hook (u2net_set_allocator).
+ * Each of the first three installs it, resets the counters and numbers allocations from 0 from then on:
+ *   tu_fail_alloc_at(k)    allocation k returns NULL, every other one succeeds
+ *   tu_fail_alloc_from(k)  allocation k and every one after it return NULL (a budget of k allocations)
+ *   tu_alloc_spy()         nothing fails: it only counts
+ * tu_fail_alloc_rearm_from(k) moves the failure point (k and after, numbered from this call) but keeps
+ * the counters, for a second phase that frees what the first one allocated.
+ * tu_fail_alloc_off() puts the default allocator back; the counters keep their values for checking.
+ * Blocks allocated under the spy should be freed under it too, or `live` stays above 0. */
+typedef struct {
+    size_t allocs;   /* requests, the failed ones included */
+    size_t failed;   /* requests the spy answered with NULL: 0 means the failure point was never reached */
+    size_t frees;    /* frees of non-NULL blocks */
+    size_t biggest;  /* the largest request in bytes (to prove a size limit is checked before allocating) */
+    long live;       /* blocks handed out minus blocks freed: 0 after a run means nothing leaked */
+} tu_alloc_counts;
 void tu_fail_alloc_at(size_t k);
+void tu_fail_alloc_from(size_t k);
+void tu_alloc_spy(void);
+void tu_fail_alloc_rearm_from(size_t k);
 void tu_fail_alloc_off(void);
+tu_alloc_counts tu_alloc_counts_get(void);
 
 /* Does haystack contain needle? (for checking failure details) */
 int tu_has(const char *haystack, const char *needle);
