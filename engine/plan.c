@@ -320,16 +320,17 @@ static u2net_status more_in_place(const u2net_model *m, u2_plan *p, uint8_t *ext
  * first pair. */
 static u2net_status plan_memory(const u2net_model *m, u2_plan *p) {
     lifetimes(m, p);
-    const int tries = m->n_values > 4096 ? 1 : ALIAS_POLICIES * ORDERS;
-    int best = 0;
+    const int large = m->n_values > 4096;
+    int best = 0; /* policy * ORDERS + order */
     size_t best_peak = SIZE_MAX;
-    for (int t = 0; t < tries; t++) {
-        concat_in_place(m, p, t / ORDERS, NULL);
-        U2_TRY(place_buffers(m, p, t % ORDERS));
-        if (p->arena_floats < best_peak) best_peak = p->arena_floats, best = t;
+    for (int policy = 0; policy < (large ? 0 : ALIAS_POLICIES); policy++) {
+        size_t peak;
+        int order = 0;
+        U2_TRY(best_order(m, p, policy, NULL, &peak, &order));
+        if (peak < best_peak) best_peak = peak, best = policy * ORDERS + order;
     }
     uint8_t *extra = NULL;
-    if (tries > 1 && best / ORDERS == ALIAS_LATEST) {
+    if (!large && best / ORDERS == ALIAS_LATEST) {
         extra = u2_calloc(m->n_values, 1);
         if (!extra) return u2_fail(U2NET_ERR_NOMEM, "out of memory planning %u values", m->n_values);
         u2net_status s = more_in_place(m, p, extra, &best_peak, &best);
