@@ -260,4 +260,17 @@ static inline void u2_rows_tile_conv(const u2_conv_args *a, int oc0, int oc1, in
     else u2_ref_conv(a, oc0, oc1, oy0, oy1);
 }
 
+/* conv_prepare of a set whose tiles take column stride 1 only: the weights of a conv a row path runs are
+ * packed for stride 2 as well (u2_tile_pack), since the row kernels take it. */
+static inline u2net_status u2_rows_tile_prepare(const u2_conv_args *a, void **packed) {
+    return u2_tile_pack(a, u2_rows_kind(a) ? 2 : 1, packed);
+}
+
+/* u2_tile_install for a set with row kernels too: the scratch covers both paths. */
+static inline void u2_rows_tile_install(u2_kernels *k, u2net_status (*prepare)(const u2_conv_args *a, void **packed),
+                                        void (*conv)(const u2_conv_args *a, int oc0, int oc1, int oy0, int oy1)) {
+    u2_tile_install(k, prepare, conv);
+    k->conv_scratch = u2_rows_tile_scratch;
+}
+
 #endif /* U2NET_CONV_ROWS_H */

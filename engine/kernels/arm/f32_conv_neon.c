@@ -270,12 +270,6 @@ static void f32_conv_8x12__neon(const u2_conv_args *a, int oc0, int oc1, int oy0
 
 /* ---------------------------------------------------------------- table entries */
 
-/* Tiles take column stride 1; the row kernels stride 2 as well. */
-static u2net_status conv_prepare(const u2_conv_args *a, void **packed) {
-    return u2_tile_pack(a, u2_rows_kind(a) ? 2 : 1, packed);
-}
-
 void u2_install_f32_conv_neon(u2_kernels *k) {
-    u2_tile_install(k, conv_prepare, f32_conv_8x12__neon);
-    k->conv_scratch = u2_rows_tile_scratch;
+    u2_rows_tile_install(k, u2_rows_tile_prepare, f32_conv_8x12__neon);
 }

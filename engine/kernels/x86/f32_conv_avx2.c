@@ -250,12 +250,6 @@ static void f32_conv_4x24__avx2(const u2_conv_args *a, int oc0, int oc1, int oy0
 
 /* ---------------------------------------------------------------- table entries */
 
-/* Tiles take column stride 1; the row kernels stride 2 as well. */
-static u2net_status conv_prepare(const u2_conv_args *a, void **packed) {
-    return u2_tile_pack(a, u2_rows_kind(a) ? 2 : 1, packed);
-}
-
 void u2_install_f32_conv_avx2(u2_kernels *k) {
-    u2_tile_install(k, conv_prepare, f32_conv_4x24__avx2);
-    k->conv_scratch = u2_rows_tile_scratch;
+    u2_rows_tile_install(k, u2_rows_tile_prepare, f32_conv_4x24__avx2);
 }

@@ -265,6 +265,5 @@ static void f32_conv_8x48__avx512(const u2_conv_args *a, int oc0, int oc1, int o
 static u2net_status conv_prepare(const u2_conv_args *a, void **packed) { return u2_tile_pack(a, 2, packed); }
 
 void u2_install_f32_conv_avx512(u2_kernels *k) {
-    u2_tile_install(k, conv_prepare, f32_conv_8x48__avx512);
-    k->conv_scratch = u2_rows_tile_scratch;
+    u2_rows_tile_install(k, conv_prepare, f32_conv_8x48__avx512);
 }
